@@ -1,0 +1,5 @@
+"""``python -m evidence_kit`` runs the command-line tool."""
+
+from evidence_kit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""The library API the CLI is a thin layer over: ``validate`` and ``build_binder``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from evidence_kit import __version__
+from evidence_kit._catalog import CORE_CODES
+from evidence_kit._config import Config, check_names, load_config
+from evidence_kit._engine import assemble_report, duplicate_ids, run_rules
+from evidence_kit._ingest import ingest_bundle
+from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
+from evidence_kit._schemas import SchemaValidator
+from evidence_kit.model import RecordSet, Report
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything one validation produced: the report, the records, the config and the registry."""
+
+    report: Report
+    records: RecordSet
+    config: Config
+    registry: Registry
+
+
+def prepare(
+    bundle: Path | str,
+    *,
+    pm: pluggy.PluginManager | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    config_file: Path | None = None,
+    disabled: Iterable[str] = (),
+) -> tuple[Config, Registry]:
+    """Load the config and the plugins, and check every name the config uses.
+
+    Raises:
+        BundleError, ConfigError, PluginError: see :mod:`evidence_kit.errors`.
+    """
+    config = load_config(Path(bundle), config_file=config_file, overrides=overrides)
+    registry = build_registry(pm or get_plugin_manager(disabled=disabled))
+    check_names(
+        config,
+        sources=[s.name for _, s in registry.sources],
+        record_types=list(registry.record_types),
+        rules=[*registry.rules, *CORE_CODES],
+        profiles=list(registry.profiles),
+    )
+    return config, registry
+
+
+def run(
+    bundle: Path | str,
+    *,
+    pm: pluggy.PluginManager | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    config_file: Path | None = None,
+    disabled: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> Run:
+    """Ingest, schema-check and rule-check a bundle, keeping the records for the binder."""
+    config, registry = prepare(bundle, pm=pm, overrides=overrides, config_file=config_file, disabled=disabled)
+    validator = SchemaValidator(registry.record_types)
+    ingested = ingest_bundle(config, registry, validator, progress)
+    records = RecordSet.of(ingested.records)
+    findings = [*registry.findings, *ingested.findings, *duplicate_ids(records), *run_rules(records, config, registry)]
+    report = assemble_report(config, registry, ingested.outcomes, findings, len(records), __version__)
+    return Run(report, records, config, registry)
+
+
+def validate(bundle: Path | str, **kwargs: Any) -> Report:
+    """Validate a bundle and return the report.
+
+    Example:
+        >>> report = validate("example_bundle")
+        >>> report.counts()
+        {'error': 12, 'warning': 3, 'info': 0}
+
+    Keyword arguments are those of :func:`run`.
+    """
+    return run(bundle, **kwargs).report
+
+
+def build_binder(bundle: Path | str, output: Path | str, **kwargs: Any) -> Run:
+    """Validate a bundle and write its evidence binder to ``output`` atomically.
+
+    Returns the Run, whose report lists every finding and every input's outcome.
+    """
+    from evidence_kit._binder import write_binder
+
+    result = run(bundle, **kwargs)
+    write_binder(result, Path(output))
+    return result

@@ -1,0 +1,269 @@
+"""The ``evidence-kit`` command: parses options, calls the library, prints, returns an exit code."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from evidence_kit import __version__
+from evidence_kit._api import build_binder, prepare, run
+from evidence_kit._catalog import CORE_CODES
+from evidence_kit._io import write_text_atomic
+from evidence_kit._plugins import build_registry, get_plugin_manager, plugin_inventory
+from evidence_kit.errors import BundleError, ConfigError, EvidenceKitError, PluginError
+from evidence_kit.model import Report, Severity
+
+
+class ExitCode(IntEnum):
+    """Documented exit codes; data problems and tool failures never share one."""
+
+    OK = 0  #: no findings at or above --fail-on
+    FINDINGS = 1  #: findings at or above --fail-on
+    USAGE = 2  #: bad options, or a config / bundle error
+    INTERNAL = 3  #: an unexpected exception (a bug: please report it)
+    PLUGIN = 4  #: a plugin failed to load or broke its contract
+    NO_INPUT = 5  #: the bundle holds no readable records
+
+
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Fail(Exception):
+    def __init__(self, code: ExitCode) -> None:
+        self.code = code
+
+
+@contextlib.contextmanager
+def _handle_errors() -> Iterator[None]:
+    """Map exceptions to a message, a hint and an exit code (pypa/build style)."""
+    try:
+        yield
+    except (ConfigError, BundleError) as exc:
+        _report_error(exc, ExitCode.USAGE)
+    except PluginError as exc:
+        _report_error(exc, ExitCode.PLUGIN)
+    except _Fail:
+        raise
+    except Exception as exc:
+        _err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}")
+        _err.print(traceback.format_exc(), markup=False)
+        _err.print("This is a bug in evidence-kit or a plugin; please report it with the traceback above.")
+        raise _Fail(ExitCode.INTERNAL) from exc
+
+
+def _report_error(exc: EvidenceKitError, code: ExitCode) -> None:
+    _err.print(f"[red]error:[/red] {exc}", markup=True)
+    if exc.hint:
+        _err.print(f"hint: {exc.hint}", markup=False)
+    raise _Fail(code) from exc
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool, label: str) -> Iterator[Any]:
+    if quiet:
+        yield None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=_err, transient=True) as bar:
+        task = bar.add_task(label)
+        yield lambda rel: bar.update(task, description=f"{label} {rel}")
+
+
+def _exit_for(report: Report, fail_on: str) -> ExitCode:
+    if report.record_count == 0 and not any(o.bound for o in report.inputs if o.source != "config"):
+        return ExitCode.NO_INPUT
+    return ExitCode.FINDINGS if report.at_or_above(Severity(fail_on)) else ExitCode.OK
+
+
+_common = [
+    click.argument("bundle", type=click.Path(path_type=Path)),
+    click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this config file."),
+    click.option("--select", multiple=True, help="Only rules whose code starts with this (repeatable)."),
+    click.option("--ignore", multiple=True, help="Skip rules whose code starts with this (repeatable)."),
+    click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning", "info"]),
+        default=None,
+        help="Lowest severity that makes the exit code 1 (default: error).",
+    ),
+    click.option("--as-of", help="Judge dates against this ISO date-time instead of now."),
+    click.option("--disable", multiple=True, help="Block a plugin by name (repeatable)."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress output on stderr."),
+]
+
+
+def _with_common(f: Any) -> Any:
+    for deco in reversed(_common):
+        f = deco(f)
+    return f
+
+
+def _overrides(
+    select: Sequence[str], ignore: Sequence[str], fail_on: str | None, as_of: str | None, profile: str | None = None
+) -> dict[str, Any]:
+    return {"select": select, "ignore": ignore, "fail_on": fail_on, "as_of": as_of, "profile": profile}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="evidence-kit")
+def cli() -> None:
+    """Validate exported quality records and build an FDA-ready evidence binder."""
+
+
+@cli.command()
+@_with_common
+@click.option("--format", "fmt", default="text", help="Report format: text, json, or any plugin format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here (atomically).")
+def validate(
+    bundle: Path,
+    config_file: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    as_of: str | None,
+    disable: tuple[str, ...],
+    quiet: bool,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Validate BUNDLE and print (or write) the report."""
+    with _handle_errors(), _progress(quiet, "validating") as tick:
+        result = run(
+            bundle,
+            overrides=_overrides(select, ignore, fail_on, as_of),
+            config_file=config_file,
+            disabled=disable,
+            progress=tick,
+        )
+        renderer = result.registry.formats.get(fmt)
+        if renderer is None:
+            raise ConfigError(
+                f"unknown --format {fmt!r}.", hint=f"Known: {', '.join(sorted(result.registry.formats))}."
+            )
+        text = renderer.render(result.report)
+    if output:
+        write_text_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+    raise _Fail(_exit_for(result.report, result.config.fail_on))
+
+
+@cli.command()
+@_with_common
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("binder.pdf"),
+    show_default=True,
+    help="Where to write the binder PDF (atomically).",
+)
+@click.option("--profile", help="Binder profile (default: the bundle's, else fda-qmsr).")
+def build(
+    bundle: Path,
+    config_file: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    as_of: str | None,
+    disable: tuple[str, ...],
+    quiet: bool,
+    output: Path,
+    profile: str | None,
+) -> None:
+    """Validate BUNDLE and write its evidence binder PDF."""
+    with _handle_errors(), _progress(quiet, "building") as tick:
+        result = build_binder(
+            bundle,
+            output,
+            overrides=_overrides(select, ignore, fail_on, as_of, profile),
+            config_file=config_file,
+            disabled=disable,
+            progress=tick,
+        )
+    counts = result.report.counts()
+    excluded = sum(1 for o in result.report.inputs if not o.bound)
+    click.echo(
+        f"wrote {output}: {result.report.record_count} records, {len(result.report.inputs)} input files "
+        f"({excluded} excluded), {counts['error']} errors, {counts['warning']} warnings"
+    )
+    raise _Fail(_exit_for(result.report, result.config.fail_on))
+
+
+@cli.command()
+@click.option("--disable", multiple=True, help="Block a plugin by name (repeatable).")
+def plugins(disable: tuple[str, ...]) -> None:
+    """List every plugin with its version, origin and hooks."""
+    with _handle_errors():
+        for p in plugin_inventory(get_plugin_manager(disabled=disable)):
+            hooks = ", ".join(h.removeprefix("evidence_kit_") for h in p.hooks)
+            click.echo(f"{p.name:<16} {p.version:<10} {p.origin:<28} {hooks}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text")
+@click.option("--disable", multiple=True, help="Block a plugin by name (repeatable).")
+def rules(fmt: str, disable: tuple[str, ...]) -> None:
+    """List the rule catalogue: code, severity, title, citations (core codes included)."""
+    with _handle_errors():
+        reg = build_registry(get_plugin_manager(disabled=disable))
+        rows = [(c.code, c.severity.value, c.title, c.cites, c.hint, "core") for c in CORE_CODES.values()]
+        rows += [(code, r.severity.value, r.title, r.cites, r.hint, plugin) for code, (plugin, r) in reg.rules.items()]
+        rows.sort()
+        if fmt == "markdown":
+            click.echo(rules_markdown(rows), nl=False)
+            return
+        for code, sev, title, cites, _hint, _plugin in rows:
+            click.echo(f"{code:<40} {sev:<8} {title}  [{'; '.join(cites)}]")
+
+
+def rules_markdown(rows: Sequence[tuple[str, str, str, tuple[str, ...], str, str]]) -> str:
+    """Render the rule catalogue as the Markdown of docs/rules.md."""
+    out = [
+        "# Rule catalogue",
+        "",
+        "Generated by `evidence-kit rules --format markdown`; do not edit by hand.",
+        "",
+        "| Code | Severity | Title | Cites | Fix hint | Plugin |",
+        "|---|---|---|---|---|---|",
+    ]
+    out += [f"| `{c}` | {s} | {t} | {'; '.join(ci)} | {h} | {p} |" for c, s, t, ci, h, p in rows]
+    return "\n".join(out) + "\n"
+
+
+@cli.command()
+@click.argument("bundle", type=click.Path(path_type=Path), required=False)
+def schemas(bundle: Path | None) -> None:
+    """List the registered record types with their schema ids."""
+    with _handle_errors():
+        reg = prepare(bundle)[1] if bundle else build_registry(get_plugin_manager())
+        for name, rt in sorted(reg.record_types.items()):
+            click.echo(f"{name:<24} {rt.schema_id:<60} {rt.title}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code (never raises SystemExit itself)."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="evidence-kit", standalone_mode=False)
+    except _Fail as stop:
+        return int(stop.code)
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        return int(ExitCode.USAGE)
+    except click.exceptions.Abort:
+        return int(ExitCode.USAGE)
+    return int(ExitCode.OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""The immutable data every stage passes on: records, findings, outcomes and the report.
+
+Everything here is a frozen dataclass made of plain values, so a report can be written to JSON and
+read back without loss, and two runs over the same inputs compare equal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+__all__ = [
+    "REPORT_SCHEMA_VERSION",
+    "Finding",
+    "InputOutcome",
+    "Location",
+    "PluginInfo",
+    "Record",
+    "RecordSet",
+    "Report",
+    "Severity",
+    "canonical_json",
+]
+
+REPORT_SCHEMA_VERSION = "1"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def canonical_json(value: Any) -> str:
+    """Return ``value`` as canonical JSON: sorted keys, no spaces, UTF-8 characters kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
+
+
+class Severity(StrEnum):
+    """How serious a finding is; ``error`` means the regulation's text is violated."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Return 3 for error, 2 for warning and 1 for info, for ``>=`` comparisons."""
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where something is, as precisely as the source format allows.
+
+    Attributes:
+        file: Bundle-relative POSIX path of the input file.
+        record: Record id, when the place is inside one record.
+        field: JSON Pointer into the canonical record, e.g. ``/signatures/0/signed_at``.
+        line: 1-based line in a text file (JSON, JSON Lines, XML, CSV).
+        page: 1-based page in a PDF.
+        path: Position inside the source file in its own terms: a JSON Pointer into the file,
+            an XPath, a CSV column, or a PDF form field name.
+    """
+
+    file: str
+    record: str | None = None
+    field: str | None = None
+    line: int | None = None
+    page: int | None = None
+    path: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.page is not None:
+            where += f" p.{self.page}"
+        parts = [where]
+        if self.path:
+            parts.append(self.path)
+        if self.record:
+            parts.append(self.record)
+        if self.field:
+            parts.append(self.field)
+        return " · ".join(parts)
+
+    def sort_key(self) -> tuple[str, str, str, int, int]:
+        """Return a key that orders locations by file, record, field, line and page."""
+        return (self.file, self.record or "", self.field or "", self.line or 0, self.page or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One canonical quality record (a complaint, a CAPA, a signed SOP …).
+
+    Attributes:
+        type: Name of a registered record type, e.g. ``complaint``.
+        id: The record's identifier, unique within the bundle (duplicates are findings).
+        data: Canonical content. The top level is read-only; treat nested values as read-only too.
+        location: Where the record came from (file plus line, JSON Pointer, XPath or page).
+        sha256: SHA-256 of the input file the record was read from.
+        source: Name of the source plugin that produced it.
+        attachments: Bundle-relative paths of files that belong to this record in the binder,
+            such as the signed PDF of an SOP revision.
+    """
+
+    type: str
+    id: str
+    data: Mapping[str, Any]
+    location: Location
+    sha256: str
+    source: str
+    attachments: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.data, MappingProxyType):
+            object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
+
+    def digest(self) -> str:
+        """Return the SHA-256 of the record's canonical JSON (sorted keys, no spaces)."""
+        return hashlib.sha256(canonical_json(self.data).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem, anywhere: an unreadable file, a schema violation, a broken rule, a crash.
+
+    Attributes:
+        code: Stable dotted code, ``pack.kebab-name`` (``complaints.capa-missing``).
+        severity: error, warning or info.
+        message: A full sentence naming the file, record and field, and what was expected.
+        location: Where the problem is.
+        cites: Regulation clauses the finding rests on, e.g. ``("21 CFR 820.35(a)(6)",)``.
+        hint: How to fix it.
+        plugin: Name of the plugin that raised the finding (``core`` for the engine itself).
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    location: Location
+    cites: tuple[str, ...] = ()
+    hint: str | None = None
+    plugin: str = "core"
+
+    @property
+    def fingerprint(self) -> str:
+        """Return a 16-hex-digit id that survives rewording: code, file, record and field only."""
+        loc = self.location
+        key = "|".join((self.code, loc.file, loc.record or "", loc.field or ""))
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def sort_key(self) -> tuple[str, str, str, int, int, str, str]:
+        """Return the deterministic report order: file, record, field, line, page, code, message."""
+        return (*self.location.sort_key(), self.code, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class InputOutcome:
+    """What became of one file under the bundle. Every file gets exactly one.
+
+    Attributes:
+        file: Bundle-relative POSIX path.
+        sha256: SHA-256 of the file's bytes ("" when it could not be read).
+        size: Size in bytes.
+        source: Name of the source plugin that read it, or None.
+        records: Ids of the records it produced, in file order.
+        bound: True when its content goes into the binder (merged pages or an attachment).
+        excluded_by: The finding code that explains why it was not bound, when it was not.
+        reason: The exclusion reason in words.
+    """
+
+    file: str
+    sha256: str
+    size: int
+    source: str | None
+    records: tuple[str, ...] = ()
+    bound: bool = False
+    excluded_by: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    """Which plugin took part in a run: name, version, origin and the hooks it implements."""
+
+    name: str
+    version: str
+    origin: str
+    hooks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of a validation run, serialised as schema-versioned JSON.
+
+    Attributes:
+        tool_version: evidence-kit version that made it.
+        bundle: Bundle name (its folder name).
+        profile: Binder profile named by the bundle.
+        as_of: The date-time the run judged "now" against (ISO 8601 with zone).
+        plugins: Plugins that ran.
+        inputs: One outcome per file, sorted by path.
+        findings: All findings, sorted by location then code.
+        record_count: How many records were read.
+        schema_version: Version of the report format (see ``schemas/report.schema.json``).
+    """
+
+    tool_version: str
+    bundle: str
+    profile: str
+    as_of: str
+    plugins: tuple[PluginInfo, ...]
+    inputs: tuple[InputOutcome, ...]
+    findings: tuple[Finding, ...]
+    record_count: int
+    schema_version: str = REPORT_SCHEMA_VERSION
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of findings per severity, every severity present."""
+        out = {s.value: 0 for s in Severity}
+        for f in self.findings:
+            out[f.severity.value] += 1
+        return out
+
+    def at_or_above(self, severity: Severity) -> list[Finding]:
+        """Return the findings whose severity is at least ``severity``."""
+        return [f for f in self.findings if f.severity.rank >= severity.rank]
+
+    def flatten(self, *attrs: str) -> list[tuple[Any, ...]]:
+        """Return one tuple per finding, of the named attributes (frictionless ``flatten``).
+
+        Names are looked up on the finding first, then on its location, so
+        ``report.flatten("code", "file", "record", "field")`` works.
+        """
+        rows = []
+        for f in self.findings:
+            row = []
+            for a in attrs:
+                row.append(getattr(f, a) if hasattr(f, a) else getattr(f.location, a))
+            rows.append(tuple(row))
+        return rows
+
+
+@dataclass(frozen=True)
+class RecordSet:
+    """A read-only index over all records of a run, by id and by type, in input order."""
+
+    records: tuple[Record, ...]
+    _by_id: Mapping[str, tuple[Record, ...]] = field(init=False, repr=False, compare=False)
+    _by_type: Mapping[str, tuple[Record, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_id: dict[str, list[Record]] = {}
+        by_type: dict[str, list[Record]] = {}
+        for r in self.records:
+            by_id.setdefault(r.id, []).append(r)
+            by_type.setdefault(r.type, []).append(r)
+        object.__setattr__(self, "_by_id", {k: tuple(v) for k, v in by_id.items()})
+        object.__setattr__(self, "_by_type", {k: tuple(v) for k, v in by_type.items()})
+
+    @classmethod
+    def of(cls, records: Iterable[Record]) -> RecordSet:
+        """Build a record set from any iterable of records."""
+        return cls(tuple(records))
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def of_type(self, *types: str) -> tuple[Record, ...]:
+        """Return the records of the given types, in input order per type."""
+        if len(types) == 1:
+            return self._by_type.get(types[0], ())
+        return tuple(r for t in types for r in self._by_type.get(t, ()))
+
+    def get(self, record_id: str, type: str | None = None) -> Record | None:
+        """Return the first record with this id (and type, if given), or None."""
+        for r in self._by_id.get(record_id, ()):
+            if type is None or r.type == type:
+                return r
+        return None
+
+    def all_with_id(self, record_id: str) -> tuple[Record, ...]:
+        """Return every record carrying this id (more than one means a duplicate)."""
+        return self._by_id.get(record_id, ())
+
+    def types(self) -> list[str]:
+        """Return the record types present, sorted."""
+        return sorted(self._by_type)

@@ -1,0 +1,83 @@
+"""Shared fixtures: a fresh plugin manager, tiny bundles in tmp_path, the in-process CLI, the corpus."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evidence_kit._plugins import get_plugin_manager
+from evidence_kit.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "example_bundle"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+
+MINIMAL_TOML = """\
+[establishment]
+name = "Test Devices Inc."
+fei = "1234567"
+
+[inspection]
+profile = "fda-qmsr"
+as_of = "2026-11-30T12:00:00+00:00"
+"""
+
+
+@pytest.fixture
+def pm() -> Any:
+    """A fresh plugin manager with the built-ins only (no entry points)."""
+    return get_plugin_manager(entry_points=False)
+
+
+MakeBundle = Callable[..., Path]
+
+
+@pytest.fixture
+def make_bundle(tmp_path: Path) -> MakeBundle:
+    """Build a bundle folder: ``make_bundle({"a/b.json": [...], ...}, toml=...)``.
+
+    Values that are str or bytes are written as they are; anything else is written as JSON.
+    """
+
+    def make(files: dict[str, Any], toml: str = MINIMAL_TOML, name: str = "bundle") -> Path:
+        root = tmp_path / name
+        root.mkdir()
+        (root / "evidence-kit.toml").write_text(textwrap.dedent(toml), encoding="utf-8")
+        for rel, content in files.items():
+            p = root / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                p.write_bytes(content)
+            elif isinstance(content, str):
+                p.write_text(content, encoding="utf-8")
+            else:
+                p.write_text(json.dumps(content), encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run the CLI in-process: ``code, out, err = cli("validate", path)``."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The shared hostile-input corpus, or a clean skip where it is absent."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}; these tests need ../shared/corpus beside the repo")
+    return CORPUS
