@@ -54,9 +54,18 @@ def plugins_markdown() -> str:
         out.append(f"### `{name}{sig}`\n")
         out.append(_doc(fn) + "\n")
     out.append("## Contracts\n")
-    for obj in (contracts.RecordType, contracts.Source, contracts.SourceContext, contracts.Rule, contracts.rule,
-                contracts.RuleContext, contracts.BinderProfile, contracts.MappedProfile, contracts.Section,
-                contracts.ReportFormat):
+    for obj in (
+        contracts.RecordType,
+        contracts.Source,
+        contracts.SourceContext,
+        contracts.Rule,
+        contracts.rule,
+        contracts.RuleContext,
+        contracts.BinderProfile,
+        contracts.MappedProfile,
+        contracts.Section,
+        contracts.ReportFormat,
+    ):
         out.append(f"### `{obj.__name__}`\n")
         out.append(_doc(obj) + "\n")
     return "\n".join(out)

@@ -52,8 +52,9 @@ def _handle_errors() -> Iterator[None]:
     except PluginError as exc:
         _report_error(exc, ExitCode.PLUGIN)
     except OSError as exc:  # an output we cannot write: a full disk, a missing folder, no permission
-        _report_error(EvidenceKitError(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}"),
-                      ExitCode.USAGE)
+        _report_error(
+            EvidenceKitError(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}"), ExitCode.USAGE
+        )
     except _Fail:
         raise
     except Exception as exc:

@@ -14,7 +14,10 @@ from evidence_kit.cli import ExitCode
 from .conftest import EXAMPLE, ROOT
 
 GOOD_COMPLAINT = {
-    "id": "CMP-1", "device_name": "Pump", "received_date": "2026-01-02", "corrective_action_needed": True,
+    "id": "CMP-1",
+    "device_name": "Pump",
+    "received_date": "2026-01-02",
+    "corrective_action_needed": True,
     "capa_ids": ["CAPA-1"],
 }
 GOOD_CAPA = {"id": "CAPA-1", "opened_at": "2026-01-05", "triggers": [{"type": "complaint", "id": "CMP-1"}]}
@@ -32,8 +35,9 @@ record_type = "capa"
 def _bundle(make_bundle, complaints, capas=(GOOD_CAPA,), extra_toml=""):
     from .conftest import MINIMAL_TOML
 
-    return make_bundle({"complaints.json": list(complaints), "capas.json": list(capas)},
-                       toml=MINIMAL_TOML + TOML_INPUTS + extra_toml)
+    return make_bundle(
+        {"complaints.json": list(complaints), "capas.json": list(capas)}, toml=MINIMAL_TOML + TOML_INPUTS + extra_toml
+    )
 
 
 def test_version(cli):
@@ -88,8 +92,9 @@ def test_bad_value_exits_2(cli, make_bundle):
 def test_unknown_profile_and_source_names(cli, make_bundle):
     from .conftest import MINIMAL_TOML
 
-    bundle = make_bundle({"a.json": {"id": "X"}},
-                         toml=MINIMAL_TOML + '\n[[inputs]]\npath = "a.json"\nsource = "jsno"\n')
+    bundle = make_bundle(
+        {"a.json": {"id": "X"}}, toml=MINIMAL_TOML + '\n[[inputs]]\npath = "a.json"\nsource = "jsno"\n'
+    )
     code, _, err = cli("validate", bundle, "-q")
     assert code == ExitCode.USAGE
     assert "Did you mean 'json'?" in err

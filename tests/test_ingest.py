@@ -41,12 +41,14 @@ def test_malformed_json_names_file_and_line(make_bundle):
 
 
 def test_strict_json_policy(make_bundle):
-    bundle = make_bundle({
-        "dup.json": '{"id": "CMP-1", "record_type": "complaint", "status": "open", "status": "closed"}',
-        "nan.json": '{"id": "CMP-2", "record_type": "complaint", "x": NaN}',
-        "deep.json": "[" * 100 + "]" * 100,
-        "latin1.json": b'{"id": "CMP-3", "description": "caf\xe9"}',
-    })
+    bundle = make_bundle(
+        {
+            "dup.json": '{"id": "CMP-1", "record_type": "complaint", "status": "open", "status": "closed"}',
+            "nan.json": '{"id": "CMP-2", "record_type": "complaint", "x": NaN}',
+            "deep.json": "[" * 100 + "]" * 100,
+            "latin1.json": b'{"id": "CMP-3", "description": "caf\xe9"}',
+        }
+    )
     out = outcomes(run(bundle).report)
     assert "duplicate key 'status'" in out["dup.json"].reason
     assert "NaN is not valid JSON" in out["nan.json"].reason
@@ -56,8 +58,9 @@ def test_strict_json_policy(make_bundle):
 
 def test_jsonl_line_numbers_and_bad_line_skipped(make_bundle):
     toml = MINIMAL_TOML + '\n[[inputs]]\npath = "capas.jsonl"\nrecord_type = "capa"\n'
-    bundle = make_bundle({"capas.jsonl": '{"id": "CAPA-1"}\n\n{"id": "CAPA-2", "opened_at": "yesterday"}\n{oops\n'},
-                         toml=toml)
+    bundle = make_bundle(
+        {"capas.jsonl": '{"id": "CAPA-1"}\n\n{"id": "CAPA-2", "opened_at": "yesterday"}\n{oops\n'}, toml=toml
+    )
     report = run(bundle).report
     by_code = {f.code: f for f in report.findings}
     assert by_code["schema.invalid"].location.line == 3 and by_code["schema.invalid"].location.field == "/opened_at"

@@ -105,7 +105,7 @@ def test_duplicate_rule_code_is_a_plugin_error():
             return [dup]
 
     pm = get_plugin_manager(entry_points=False, extra=[("dup", Dup())])
-    with pytest.raises(PluginError, match="'complaints.capa-missing' is registered twice") as info:
+    with pytest.raises(PluginError, match=r"'complaints\.capa-missing' is registered twice") as info:
         build_registry(pm)
     assert "plugin 'complaints'" in str(info.value) and "plugin 'dup'" in str(info.value)
 
@@ -151,19 +151,32 @@ def test_plugin_distribution_installed_from_folder_is_picked_up(tmp_path, make_b
     """pip-install tests/example_plugin into a target dir; the CLI finds it through its entry point."""
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(ROOT / "tests" / "example_plugin")],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(ROOT / "tests" / "example_plugin"),
+        ],
+        check=True,
+        capture_output=True,
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])}
-    listing = subprocess.run([sys.executable, "-m", "evidence_kit", "plugins"], capture_output=True, text=True,
-                             env=env, check=True).stdout
+    listing = subprocess.run(
+        [sys.executable, "-m", "evidence_kit", "plugins"], capture_output=True, text=True, env=env, check=True
+    ).stdout
     (line,) = [ln for ln in listing.splitlines() if ln.startswith("acme ")]
     assert "1.2.3" in line and "distribution evidence-kit-example-plugin" in line
     assert "rules" in line and "sources" in line
     bundle = make_bundle({"export.acme": "CAPA-7;Seal leak;\nCAPA-8;Label smear;J. Doe\n"})
-    proc = subprocess.run([sys.executable, "-m", "evidence_kit", "validate", str(bundle), "-q"],
-                          capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "evidence_kit", "validate", str(bundle), "-q"], capture_output=True, text=True, env=env
+    )
     assert proc.returncode == ExitCode.OK, proc.stdout + proc.stderr
     assert "acme.capa-owner" in proc.stdout and "export.acme:1 · CAPA-7 · /owner" in proc.stdout
 

@@ -31,8 +31,14 @@ class AcmeSource:
             yield ctx.record("capa", rid, {"id": rid, "title": title, "owner": owner}, line=n)
 
 
-@rule("acme.capa-owner", title="CAPA has no owner", cites=("ISO 13485:2016 8.5.2",), hint="Name the owner.",
-      record_types={"capa"}, severity=Severity.WARNING)
+@rule(
+    "acme.capa-owner",
+    title="CAPA has no owner",
+    cites=("ISO 13485:2016 8.5.2",),
+    hint="Name the owner.",
+    record_types={"capa"},
+    severity=Severity.WARNING,
+)
 def capa_owner(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Every CAPA names an owner."""
     for r in records.of_type("capa"):
