@@ -81,3 +81,9 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}; these tests need ../shared/corpus beside the repo")
     return CORPUS
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the CLI's incremental cache out of the user's home during tests."""
+    monkeypatch.setenv("EVIDENCE_KIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

@@ -1,0 +1,223 @@
+"""Record digests, record-level diffs and baselines.
+
+A report carries one :class:`RecordDigest` per record: the SHA-256 of the record's canonical JSON,
+a short digest per top-level field, and whether the record was closed or approved. Two reports (or
+two bundles, validated on the fly) are compared by ``(type, id)``: records are added, removed or
+changed, and a change names its fields. A record that was closed or approved in the older side and
+was changed or deleted since is a data-integrity finding, ``records.altered-after-closure``: Part
+11 requires that changes never obscure prior information (21 CFR 11.10(e)) and ISO 13485 4.2.5
+that changes to a record stay identifiable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evidence_kit._catalog import CORE_CODES
+from evidence_kit.errors import ConfigError
+from evidence_kit.model import Baseline, Finding, Location, Record, RecordDigest, Report, canonical_json
+from evidence_kit.reports import report_from_json
+
+CLOSED_STATUSES = frozenset({"closed", "complete", "completed", "cancelled", "canceled", "void", "obsolete", "retired"})
+APPROVED_STATUSES = frozenset({"approved", "released", "effective", "signed"})
+CLOSED_FIELDS = ("closed_date", "closed_at", "closure_date", "completed_at")
+APPROVED_FIELDS = ("approved_at", "approval_date", "released_at", "release_date")
+APPROVAL_MEANINGS = ("approv", "releas")
+
+
+def _approved_by_signature(data: Mapping[str, Any]) -> bool:
+    sigs = data.get("signatures")
+    if not isinstance(sigs, list):
+        return False
+    for sig in sigs:
+        meaning = sig.get("meaning") if isinstance(sig, Mapping) else None
+        if isinstance(meaning, str) and sig.get("signed_at") and any(m in meaning.lower() for m in APPROVAL_MEANINGS):
+            return True
+    return False
+
+
+def digest_record(record: Record) -> RecordDigest:
+    """Return the record's digest: content hash, per-field hashes and closed/approved markers."""
+    data = record.data
+    fields = {str(k): hashlib.sha256(canonical_json(v).encode()).hexdigest()[:16] for k, v in sorted(data.items())}
+    status = data.get("status")
+    status_text = status.lower() if isinstance(status, str) else ""
+    closed = status_text in CLOSED_STATUSES or any(data.get(f) for f in CLOSED_FIELDS)
+    approved = status_text in APPROVED_STATUSES or any(data.get(f) for f in APPROVED_FIELDS)
+    approved = approved or _approved_by_signature(data)
+    return RecordDigest(
+        record.type,
+        record.id,
+        record.location.file,
+        record.digest(),
+        fields,
+        status if isinstance(status, str) else None,
+        closed,
+        approved,
+    )
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """One record present on both sides whose content differs."""
+
+    old: RecordDigest
+    new: RecordDigest
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordDiff:
+    """Records added, removed and changed between an older and a newer side, plus integrity findings."""
+
+    added: tuple[RecordDigest, ...]
+    removed: tuple[RecordDigest, ...]
+    changed: tuple[RecordChange, ...]
+    findings: tuple[Finding, ...]
+
+
+def _label(d: RecordDigest) -> str:
+    return f"{d.type}:{d.id}"
+
+
+def _index(digests: Iterable[RecordDigest]) -> dict[tuple[str, str], RecordDigest]:
+    out: dict[tuple[str, str], RecordDigest] = {}
+    for d in digests:
+        out.setdefault(d.key, d)  # a duplicate id is its own finding; compare the first one
+    return out
+
+
+def changed_fields(old: RecordDigest, new: RecordDigest) -> tuple[str, ...]:
+    """Return the JSON Pointers of the top-level fields added, removed or changed, sorted."""
+    names = set(old.fields) | set(new.fields)
+    return tuple(f"/{n}" for n in sorted(names) if old.fields.get(n) != new.fields.get(n))
+
+
+def _closure(d: RecordDigest) -> str:
+    words = [w for w, on in (("closed", d.closed), ("approved", d.approved)) if on]
+    status = f", status {d.status!r}" if d.status else ""
+    return " and ".join(words) + status
+
+
+def _altered(old: RecordDigest, new: RecordDigest | None, fields: Sequence[str], older: str) -> Finding:
+    meta = CORE_CODES["records.altered-after-closure"]
+    if new is None:
+        what = f"was deleted: it is in {older} but no longer in the bundle"
+        where = Location(old.file, old.id)
+    else:
+        what = f"was changed since {older}: fields {', '.join(fields)} differ"
+        where = Location(new.file, new.id)
+    message = (
+        f"{old.type} {old.id} in {old.file} was {_closure(old)} in {older}, and it {what}. "
+        "A closed or approved record must stay as it was; a change must be a documented amendment that keeps "
+        "the prior value."
+    )
+    return Finding(meta.code, meta.severity, message, where, meta.cites, meta.hint)
+
+
+def diff_records(old: Iterable[RecordDigest], new: Iterable[RecordDigest], older: str = "the baseline") -> RecordDiff:
+    """Compare two sides record by record, matching on ``(type, id)``.
+
+    Args:
+        old: Digests of the older side.
+        new: Digests of the newer side.
+        older: How messages name the older side, e.g. ``the baseline report baseline.json``.
+    """
+    before, after = _index(old), _index(new)
+    added = tuple(d for k, d in after.items() if k not in before)
+    removed = tuple(d for k, d in before.items() if k not in after)
+    changed = tuple(
+        RecordChange(d, after[k], changed_fields(d, after[k]))
+        for k, d in before.items()
+        if k in after and after[k].sha256 != d.sha256
+    )
+    findings = [_altered(c.old, c.new, c.fields, older) for c in changed if c.old.closed or c.old.approved]
+    findings += [_altered(d, None, (), older) for d in removed if d.closed or d.approved]
+    return RecordDiff(added, removed, changed, tuple(sorted(findings, key=Finding.sort_key)))
+
+
+def apply_baseline(report: Report, baseline: Report, name: str) -> Report:
+    """Return ``report`` compared with ``baseline``: finding statuses, fixed findings, record changes.
+
+    Records changed or deleted after they were closed or approved add ``records.altered-after-closure``
+    findings to the report. A baseline without record digests (written by an older tool) is compared
+    by findings only.
+    """
+    diff = diff_records(baseline.records, report.records, f"the baseline report {name}")
+    findings = tuple(sorted(set(report.findings) | set(diff.findings), key=Finding.sort_key))
+    before = {f.fingerprint for f in baseline.findings}
+    now = {f.fingerprint for f in findings}
+    base = Baseline(
+        report=name,
+        tool_version=baseline.tool_version,
+        as_of=baseline.as_of,
+        open=frozenset(now & before),
+        fixed=tuple(f for f in baseline.findings if f.fingerprint not in now),
+        added=tuple(_label(d) for d in diff.added),
+        removed=tuple(_label(d) for d in diff.removed),
+        changed=tuple((_label(c.new), c.fields) for c in diff.changed),
+    )
+    return dataclasses.replace(report, findings=findings, baseline=base)
+
+
+def render_diff_text(diff: RecordDiff, old_name: str, new_name: str) -> str:
+    """Render a record diff for a terminal: counts, then each added, removed and changed record."""
+    out = [
+        f"record diff {old_name} → {new_name}: {len(diff.added)} added, {len(diff.removed)} removed, "
+        f"{len(diff.changed)} changed, {len(diff.findings)} data-integrity findings",
+    ]
+    out += [f"  + {_label(d)}  ({d.file})" for d in diff.added]
+    out += [f"  - {_label(d)}  ({d.file})" for d in diff.removed]
+    out += [f"  ~ {_label(c.new)}  ({c.new.file}): {', '.join(c.fields)}" for c in diff.changed]
+    if diff.findings:
+        out.append("")
+        out.append("DATA-INTEGRITY FINDINGS")
+        out += [
+            f"  {f.severity.value} {f.code} [{'; '.join(f.cites)}] {f.location}: {f.message}" for f in diff.findings
+        ]
+    return "\n".join(out) + "\n"
+
+
+def diff_to_dict(diff: RecordDiff, old_name: str, new_name: str) -> dict[str, Any]:
+    """Return the diff as plain JSON data (key-sorted when dumped by the caller)."""
+
+    def rec(d: RecordDigest) -> dict[str, Any]:
+        return {"type": d.type, "id": d.id, "file": d.file, "sha256": d.sha256}
+
+    return {
+        "old": old_name,
+        "new": new_name,
+        "counts": {"added": len(diff.added), "removed": len(diff.removed), "changed": len(diff.changed)},
+        "added": [rec(d) for d in diff.added],
+        "removed": [rec(d) for d in diff.removed],
+        "changed": [{**rec(c.new), "old_sha256": c.old.sha256, "fields": list(c.fields)} for c in diff.changed],
+        "findings": [{**dataclasses.asdict(f), "fingerprint": f.fingerprint} for f in diff.findings],
+    }
+
+
+def load_side(path: Path, **run_kwargs: Any) -> tuple[RecordDigest, ...]:
+    """Return the record digests of a JSON report, or of a bundle folder validated on the fly.
+
+    Raises:
+        ConfigError: The report is unreadable, or was written before reports carried record digests.
+    """
+    if path.is_dir():
+        from evidence_kit._api import run
+
+        return run(path, **run_kwargs).report.records
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read report {path}: {exc}") from exc
+    report = report_from_json(text)
+    if report.record_count and not report.records:
+        raise ConfigError(
+            f"report {path} (evidence-kit {report.tool_version}) has no record digests, so records cannot be compared.",
+            hint="Validate that bundle again with this version (--write-baseline FILE), or diff the bundle folders.",
+        )
+    return report.records
