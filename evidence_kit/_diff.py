@@ -99,23 +99,22 @@ def changed_fields(old: RecordDigest, new: RecordDigest) -> tuple[str, ...]:
 
 
 def _closure(d: RecordDigest) -> str:
-    words = [w for w, on in (("closed", d.closed), ("approved", d.approved)) if on]
-    status = f", status {d.status!r}" if d.status else ""
-    return " and ".join(words) + status
+    words = " and ".join(w for w, on in (("closed", d.closed), ("approved", d.approved)) if on)
+    return f"{words} (status {d.status!r})" if d.status else words
 
 
 def _altered(old: RecordDigest, new: RecordDigest | None, fields: Sequence[str], older: str) -> Finding:
     meta = CORE_CODES["records.altered-after-closure"]
     if new is None:
-        what = f"was deleted: it is in {older} but no longer in the bundle"
+        what = "it has since been deleted"
         where = Location(old.file, old.id)
     else:
-        what = f"was changed since {older}: fields {', '.join(fields)} differ"
+        what = f"its fields {', '.join(fields)} have since changed"
         where = Location(new.file, new.id)
     message = (
-        f"{old.type} {old.id} in {old.file} was {_closure(old)} in {older}, and it {what}. "
-        "A closed or approved record must stay as it was; a change must be a documented amendment that keeps "
-        "the prior value."
+        f"{old.type} {old.id} in {old.file} was already {_closure(old)} in {older}, yet {what}. "
+        "Expected a closed or approved record to stay unchanged, with any correction made as a documented "
+        "amendment that keeps the prior value."
     )
     return Finding(meta.code, meta.severity, message, where, meta.cites, meta.hint)
 
@@ -146,9 +145,12 @@ def apply_baseline(report: Report, baseline: Report, name: str) -> Report:
 
     Records changed or deleted after they were closed or approved add ``records.altered-after-closure``
     findings to the report. A baseline without record digests (written by an older tool) is compared
-    by findings only.
+    by findings only (no record changes are listed).
     """
-    diff = diff_records(baseline.records, report.records, f"the baseline report {name}")
+    if baseline.record_count and not baseline.records:  # an older tool's report: findings only
+        diff = RecordDiff((), (), (), ())
+    else:
+        diff = diff_records(baseline.records, report.records, f"the baseline report {name}")
     findings = tuple(sorted(set(report.findings) | set(diff.findings), key=Finding.sort_key))
     before = {f.fingerprint for f in baseline.findings}
     now = {f.fingerprint for f in findings}

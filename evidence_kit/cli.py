@@ -253,7 +253,7 @@ def diff(
     """
     with _handle_errors():
         kwargs: dict[str, Any] = {"jobs": jobs, "cache_dir": _cache(cache_dir, no_cache)}
-        result = diff_records(load_side(old, **kwargs), load_side(new, **kwargs), f"{old.name}")
+        result = diff_records(load_side(old, **kwargs), load_side(new, **kwargs), f"the older side {old}")
         if fmt == "json":
             text = json.dumps(diff_to_dict(result, str(old), str(new)), indent=2, sort_keys=True) + "\n"
         else:
