@@ -15,7 +15,7 @@ from evidence_kit._catalog import CORE_CODES
 from evidence_kit._config import Config, check_names, load_config
 from evidence_kit._diff import apply_baseline
 from evidence_kit._engine import assemble_report, duplicate_ids, run_rules
-from evidence_kit._parallel import PluginSettings, ingest_all
+from evidence_kit._parallel import IngestStats, PluginSettings, ingest_all
 from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit.model import RecordSet, Report
@@ -32,6 +32,7 @@ class Run:
     records: RecordSet
     config: Config
     registry: Registry
+    cache: IngestStats | None = None
 
 
 def prepare(
@@ -103,7 +104,7 @@ def run(
     report = dataclasses.replace(report, records=tuple(ingested.digests))
     if previous is not None and baseline is not None:
         report = apply_baseline(report, previous, Path(baseline).name)
-    return Run(report, records, config, registry)
+    return Run(report, records, config, registry, ingested.stats if cache_dir else None)
 
 
 def validate(bundle: Path | str, **kwargs: Any) -> Report:

@@ -183,6 +183,9 @@ def validate(
         )
         if write_baseline:
             write_text_atomic(write_baseline, report_to_json(result.report))
+        if result.cache and not quiet:
+            c = result.cache
+            _err.print(f"cache: {c.hits} files reused, {c.misses} parsed ({c.damaged} damaged entries rebuilt)")
         renderer = result.registry.formats.get(fmt)
         if renderer is None:
             raise ConfigError(
