@@ -15,7 +15,7 @@ from evidence_kit._catalog import CORE_CODES
 from evidence_kit._config import Config, check_names, load_config
 from evidence_kit._diff import apply_baseline
 from evidence_kit._engine import assemble_report, duplicate_ids, run_rules
-from evidence_kit._parallel import IngestStats, PluginSettings, ingest_all
+from evidence_kit._parallel import IngestStats, PluginSettings, gc_paused, ingest_all
 from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit.model import RecordSet, Report
@@ -90,20 +90,21 @@ def run(
     previous = report_from_json(Path(baseline).read_text(encoding="utf-8")) if baseline else None
     validator = SchemaValidator(registry.record_types)
     plugins = PluginSettings(disabled=tuple(disabled)) if pm is None else None
-    ingested = ingest_all(
-        config, registry, validator, cache_dir=cache_dir, jobs=jobs, plugins=plugins, progress=progress
-    )
-    records = RecordSet.of(ingested.result.records)
-    findings = [
-        *registry.findings,
-        *ingested.result.findings,
-        *duplicate_ids(records),
-        *run_rules(records, config, registry),
-    ]
-    report = assemble_report(config, registry, ingested.result.outcomes, findings, len(records), __version__)
-    report = dataclasses.replace(report, records=tuple(ingested.digests))
-    if previous is not None and baseline is not None:
-        report = apply_baseline(report, previous, Path(baseline).name)
+    with gc_paused():
+        ingested = ingest_all(
+            config, registry, validator, cache_dir=cache_dir, jobs=jobs, plugins=plugins, progress=progress
+        )
+        records = RecordSet.of(ingested.result.records)
+        findings = [
+            *registry.findings,
+            *ingested.result.findings,
+            *duplicate_ids(records),
+            *run_rules(records, config, registry),
+        ]
+        report = assemble_report(config, registry, ingested.result.outcomes, findings, len(records), __version__)
+        report = dataclasses.replace(report, records=tuple(ingested.digests))
+        if previous is not None and baseline is not None:
+            report = apply_baseline(report, previous, Path(baseline).name)
     return Run(report, records, config, registry, ingested.stats if cache_dir else None)
 
 

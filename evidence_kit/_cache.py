@@ -77,7 +77,12 @@ def _loc(loc: Location) -> list[Any]:
 
 
 def encode(result: FileResult) -> dict[str, Any]:
-    """Return ``result`` as plain lists and dicts (JSON- and pickle-friendly)."""
+    """Return ``result`` as plain lists and dicts (JSON- and pickle-friendly), as compact as is plain.
+
+    Record digests are aligned with the records: only the content hash, the per-field hashes
+    (concatenated, in sorted field order) and the markers are kept; type, id and file are the
+    record's own.
+    """
     o = result.outcome
     return {
         "o": [o.file, o.sha256, o.size, o.source, list(o.records), o.bound, o.excluded_by, o.reason],
@@ -89,7 +94,10 @@ def encode(result: FileResult) -> dict[str, Any]:
             [f.code, f.severity.value, f.message, _loc(f.location), list(f.cites), f.hint, f.plugin]
             for f in result.findings
         ],
-        "d": [[d.type, d.id, d.file, d.sha256, dict(d.fields), d.status, d.closed, d.approved] for d in result.digests],
+        "d": [
+            [d.sha256, "".join(d.fields[k] for k in sorted(d.fields)), d.status, d.closed, d.approved]
+            for d in result.digests
+        ],
     }
 
 
@@ -102,7 +110,13 @@ def decode(data: dict[str, Any]) -> FileResult:
         Finding(code, Severity(sev), msg, Location(*loc), tuple(cites), hint, plugin)
         for code, sev, msg, loc, cites, hint, plugin in data["f"]
     ]
-    digests = [RecordDigest(*d) for d in data["d"]]
+    digests = []
+    for r, (sha, hexes, status, closed, approved) in zip(records, data["d"], strict=True):
+        names = sorted(r.data)
+        if len(hexes) != 16 * len(names):
+            raise ValueError(f"digest of {r.id} does not match its fields")
+        fields = {n: hexes[16 * i : 16 * i + 16] for i, n in enumerate(names)}
+        digests.append(RecordDigest(r.type, r.id, r.location.file, sha, fields, status, closed, approved))
     return FileResult(outcome, records, findings, digests)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit.errors import ConfigError
-from evidence_kit.model import Baseline, Finding, Location, Record, RecordDigest, Report, canonical_json
+from evidence_kit.model import Baseline, Finding, Location, Record, RecordDigest, Report
 from evidence_kit.reports import report_from_json
 
 CLOSED_STATUSES = frozenset({"closed", "complete", "completed", "cancelled", "canceled", "void", "obsolete", "retired"})
@@ -41,10 +42,19 @@ def _approved_by_signature(data: Mapping[str, Any]) -> bool:
     return False
 
 
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=dict).encode
+
+
 def digest_record(record: Record) -> RecordDigest:
-    """Return the record's digest: content hash, per-field hashes and closed/approved markers."""
+    """Return the record's digest: content hash, per-field hashes and closed/approved markers.
+
+    The content hash equals :meth:`Record.digest`; it is assembled from the per-field pieces so
+    each value is serialised once.
+    """
     data = record.data
-    fields = {str(k): hashlib.sha256(canonical_json(v).encode()).hexdigest()[:16] for k, v in sorted(data.items())}
+    pieces = [(str(k), _encode(str(k)), _encode(v)) for k, v in sorted(data.items())]
+    whole = "{" + ",".join(f"{key}:{value}" for _, key, value in pieces) + "}"
+    fields = {name: hashlib.sha256(value.encode()).hexdigest()[:16] for name, _, value in pieces}
     status = data.get("status")
     status_text = status.lower() if isinstance(status, str) else ""
     closed = status_text in CLOSED_STATUSES or any(data.get(f) for f in CLOSED_FIELDS)
@@ -54,7 +64,7 @@ def digest_record(record: Record) -> RecordDigest:
         record.type,
         record.id,
         record.location.file,
-        record.digest(),
+        hashlib.sha256(whole.encode()).hexdigest(),
         fields,
         status if isinstance(status, str) else None,
         closed,

@@ -9,8 +9,10 @@ as plain data in bundle order, so the report is byte-for-byte the one a serial r
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import gc
 import multiprocessing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,12 +58,30 @@ class Ingested:
         self.digests.extend(item.digests)
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a run builds its records, findings and report.
+
+    Records are acyclic; with tens of thousands of them, every collection walks them all again,
+    which made a cached 50,000-record run two to three times slower. Reference counting still
+    frees everything; the collector is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # Worker-process state, set once by the pool initializer (each worker is its own process).
 _worker: tuple[Config, Registry, SchemaValidator, FileCache | None] | None = None
 
 
 def _init_worker(config: Config, plugins: PluginSettings, cache_dir: Path | None) -> None:
     global _worker
+    gc.disable()  # a worker lives for one run and builds only acyclic data; see gc_paused()
     registry = build_registry(get_plugin_manager(entry_points=plugins.entry_points, disabled=plugins.disabled))
     cache = FileCache(cache_dir, registry) if cache_dir else None
     _worker = (config, registry, SchemaValidator(registry.record_types), cache)

@@ -31,6 +31,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "qmm": "evidence_kit_builtin.profiles.qmm",
     "text": "evidence_kit_builtin.formats.text",
     "json-report": "evidence_kit_builtin.formats.json_report",
+    "html-report": "evidence_kit_builtin.formats.html",
 }
 
 ENTRY_POINT_GROUP = "evidence_kit"

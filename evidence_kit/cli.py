@@ -21,6 +21,7 @@ from evidence_kit._cache import default_cache_dir
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit._diff import diff_records, diff_to_dict, load_side, render_diff_text
 from evidence_kit._io import write_text_atomic
+from evidence_kit._parallel import gc_paused
 from evidence_kit._plugins import build_registry, get_plugin_manager, plugin_inventory
 from evidence_kit.errors import BundleError, ConfigError, EvidenceKitError, PluginError
 from evidence_kit.model import Report, Severity
@@ -170,7 +171,7 @@ def validate(
     write_baseline: Path | None,
 ) -> None:
     """Validate BUNDLE and print (or write) the report."""
-    with _handle_errors(), _progress(quiet, "validating") as tick:
+    with _handle_errors(), _progress(quiet, "validating") as tick, gc_paused():
         result = run(
             bundle,
             overrides=_overrides(select, ignore, fail_on, as_of),

@@ -37,10 +37,24 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
     return out
 
 
+def _digest_dict(d: RecordDigest) -> dict[str, Any]:
+    return {
+        "type": d.type,
+        "id": d.id,
+        "file": d.file,
+        "sha256": d.sha256,
+        "fields": dict(d.fields),
+        "status": d.status,
+        "closed": d.closed,
+        "approved": d.approved,
+    }
+
+
 def report_to_dict(report: Report) -> dict[str, Any]:
     """Return the report as plain JSON data, with per-severity counts and finding fingerprints."""
-    data = dataclasses.asdict(dataclasses.replace(report, baseline=None))
+    data = dataclasses.asdict(dataclasses.replace(report, baseline=None, records=()))
     data.pop("baseline")
+    data["records"] = [_digest_dict(d) for d in report.records]
     data["counts"] = report.counts()
     for out, f in zip(data["findings"], report.findings, strict=True):
         out["fingerprint"] = f.fingerprint
@@ -65,9 +79,22 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     return data
 
 
+_RECORDS_MARK = "\u0000records\u0000"
+
+
 def report_to_json(report: Report) -> str:
-    """Serialise the report as indented, key-sorted JSON (byte-stable for equal reports)."""
-    return json.dumps(report_to_dict(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Serialise the report as indented, key-sorted JSON (byte-stable for equal reports).
+
+    The ``records`` list is written one compact record per line: with tens of thousands of
+    records, indenting each digest would multiply the size and the time to write it.
+    """
+    data = report_to_dict(report)
+    records = data.pop("records")
+    data["records"] = _RECORDS_MARK
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    lines = ",\n".join("    " + json.dumps(r, sort_keys=True, ensure_ascii=False) for r in records)
+    block = f"[\n{lines}\n  ]" if records else "[]"
+    return text.replace(json.dumps(_RECORDS_MARK), block, 1) + "\n"
 
 
 def _check_version(data: Mapping[str, Any]) -> str:
