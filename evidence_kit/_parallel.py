@@ -12,7 +12,7 @@ import concurrent.futures as cf
 import contextlib
 import gc
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,13 +87,13 @@ def _init_worker(config: Config, plugins: PluginSettings, cache_dir: Path | None
     _worker = (config, registry, SchemaValidator(registry.record_types), cache)
 
 
-def _work(item: tuple[str, str]) -> tuple[dict[str, Any], tuple[int, int, int]]:
+def _work(block: list[tuple[str, str]]) -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
     assert _worker is not None, "worker initializer did not run"
     config, registry, validator, cache = _worker
     before = (cache.hits, cache.misses, cache.damaged) if cache else (0, 0, 0)
-    result = process_file(item[0], Path(item[1]), config, registry, validator, cache)
+    results = [encode(process_file(rel, Path(path), config, registry, validator, cache)) for rel, path in block]
     after = (cache.hits, cache.misses, cache.damaged) if cache else (0, 0, 0)
-    return encode(result), (after[0] - before[0], after[1] - before[1], after[2] - before[2])
+    return results, (after[0] - before[0], after[1] - before[1], after[2] - before[2])
 
 
 def ingest_all(
@@ -129,19 +129,38 @@ def ingest_all(
         if cache:
             out.stats = IngestStats(cache.hits, cache.misses, cache.damaged)
         return out
-    workers = min(jobs, len(files))
-    chunk = max(1, len(files) // (workers * 8))
+    # The parent is one of the N processes: it takes every N-th block of files itself, so only the
+    # other blocks' results cross a process boundary, and N-1 workers are started.
+    jobs = min(jobs, len(files))
+    size = max(1, len(files) // (jobs * 8))
+    blocks = [files[i : i + size] for i in range(0, len(files), size)]
     # forkserver, not fork: the parent may run a progress thread, and forking a threaded process can deadlock.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__, *DEFAULT_PLUGINS.values()])
-    pool = cf.ProcessPoolExecutor(workers, context, initializer=_init_worker, initargs=(config, plugins, cache_dir))
+    pool = cf.ProcessPoolExecutor(jobs - 1, context, initializer=_init_worker, initargs=(config, plugins, cache_dir))
+    cache = FileCache(cache_dir, registry) if cache_dir else None
     with pool:
-        results: Iterable[tuple[dict[str, Any], tuple[int, int, int]]] = pool.map(_work, files, chunksize=chunk)
-        for (rel, _), (data, (hits, misses, damaged)) in zip(files, results, strict=True):
-            if progress:
-                progress(rel)
-            out.add(decode(data))
-            out.stats.hits += hits
-            out.stats.misses += misses
-            out.stats.damaged += damaged
+        futures = {i: pool.submit(_work, block) for i, block in enumerate(blocks) if i % jobs}
+        mine = {
+            i: [process_file(rel, Path(path), config, registry, validator, cache) for rel, path in block]
+            for i, block in enumerate(blocks)
+            if i % jobs == 0
+        }
+        for i, block in enumerate(blocks):
+            if i in mine:
+                done = mine[i]
+            else:
+                encoded, (hits, misses, damaged) = futures[i].result()
+                done = [decode(data) for data in encoded]
+                out.stats.hits += hits
+                out.stats.misses += misses
+                out.stats.damaged += damaged
+            for (rel, _), item in zip(block, done, strict=True):
+                if progress:
+                    progress(rel)
+                out.add(item)
+    if cache:
+        out.stats.hits += cache.hits
+        out.stats.misses += cache.misses
+        out.stats.damaged += cache.damaged
     return out

@@ -128,7 +128,9 @@ def cli() -> None:
 
 
 _nightly = [
-    click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True, help="Worker processes."),
+    click.option(
+        "--jobs", "-j", type=click.IntRange(1), default=1, show_default=True, help="Processes that parse files."
+    ),
     click.option(
         "--cache-dir", type=click.Path(path_type=Path), help="Incremental cache folder (default: user cache)."
     ),
