@@ -118,3 +118,15 @@ def test_report_with_baseline_round_trips(cli, make_bundle, tmp_path):
     cli("validate", bundle, "-q", "--baseline", base, "--write-baseline", out)
     text = out.read_text()
     assert report_to_json(report_from_json(text)) == text
+
+
+def test_text_report_shows_baseline_summary_and_marks_new_findings(cli, make_bundle, tmp_path):
+    bundle = _bundle(make_bundle)
+    base = tmp_path / "base.json"
+    cli("validate", bundle, "-q", "--write-baseline", base)
+    write(bundle, "complaints/c000.json", [complaint(1, capa_ids=["CAPA-9"]), complaint(2, capa_ids=["CAPA-7"])])
+    code, out, _ = cli("validate", bundle, "-q", "--baseline", base)
+    assert code == ExitCode.FINDINGS
+    assert "since baseline base.json" in out and "2 new, 1 still open, 0 fixed" in out
+    lines = [line for line in out.splitlines() if "links CAPA" in line]
+    assert [line.strip().startswith("[new]") for line in lines] == [False, True]

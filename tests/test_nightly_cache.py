@@ -138,3 +138,12 @@ def test_jobs_2_report_is_byte_identical_to_serial(cli, make_bundle, tmp_path, c
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] == outs[2]
     assert json.loads(outs[0])["record_count"] == 2 * N_COMPLAINTS - 1
+
+
+def test_errors_keep_their_hint_across_processes():
+    import pickle
+
+    from evidence_kit.errors import ConfigError
+
+    err = pickle.loads(pickle.dumps(ConfigError("bad option", hint="fix it")))
+    assert type(err) is ConfigError and str(err) == "bad option" and err.hint == "fix it"
