@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -170,13 +172,21 @@ def touch_one_percent(files: list[Path], round_: int) -> int:
     return len(changed)
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Run ``cmd``; return (wall seconds, CPU seconds of the process and the children it waited for)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
+
+
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
 
 
 def main() -> None:
@@ -196,29 +206,34 @@ def main() -> None:
         print(f"bundle: {args.records} records in {len(files)} files ({time.perf_counter() - t0:.1f} s to generate)")
         base = [exe, "validate", str(bundle), "-q", "--format", "json", "-o", str(work / "report.json")]
 
-        cold, warm, ratios = [], [], []
+        cold, warm, ratios, cpu_ratios = [], [], [], []
         for i in range(args.repeat):
             cache = work / f"cache-{i}"
-            c = timed([*base, "--cache-dir", str(cache)])
+            c, c_cpu = timed([*base, "--cache-dir", str(cache)])
             n = touch_one_percent(files, i)
-            w = timed([*base, "--cache-dir", str(cache)])
+            w, w_cpu = timed([*base, "--cache-dir", str(cache)])
             cold.append(c)
             warm.append(w)
             ratios.append(w / c)
-            print(f"  round {i}: cold {c:.2f} s, rerun with {n} files changed {w:.2f} s, ratio {w / c:.3f}")
+            cpu_ratios.append(w_cpu / c_cpu)
+            print(
+                f"  round {i} ({load()}): cold {c:.2f} s (cpu {c_cpu:.2f}), rerun with {n} files changed "
+                f"{w:.2f} s (cpu {w_cpu:.2f}); wall ratio {w / c:.3f}, cpu ratio {w_cpu / c_cpu:.3f}"
+            )
         print(
             f"incremental: cold {statistics.median(cold):.2f} s, rerun {statistics.median(warm):.2f} s, "
-            f"median ratio {statistics.median(ratios):.3f} (target <= 0.15)"
+            f"median wall ratio {statistics.median(ratios):.3f}, cpu ratio {statistics.median(cpu_ratios):.3f} "
+            "(target <= 0.15)"
         )
 
         one, two, speedups = [], [], []
         for _ in range(args.repeat):
-            a = timed([*base, "--no-cache", "--jobs", "1"])
-            b = timed([*base, "--no-cache", "--jobs", "2"])
+            a, _cpu = timed([*base, "--no-cache", "--jobs", "1"])
+            b, _cpu = timed([*base, "--no-cache", "--jobs", "2"])
             one.append(a)
             two.append(b)
             speedups.append(a / b)
-            print(f"  jobs 1 {a:.2f} s, jobs 2 {b:.2f} s, speed-up {a / b:.2f}")
+            print(f"  ({load()}) jobs 1 {a:.2f} s, jobs 2 {b:.2f} s, speed-up {a / b:.2f}")
         print(
             f"workers: --jobs 1 {statistics.median(one):.2f} s, --jobs 2 {statistics.median(two):.2f} s, "
             f"median speed-up {statistics.median(speedups):.2f} (target >= 1.6 on 2 cores)"

@@ -71,7 +71,7 @@ def digest_record(record: Record) -> RecordDigest:
     data = record.data
     pieces = [(str(k), _canonical(v)) for k, v in sorted(data.items())]
     whole = "{" + ",".join(f"{_canonical(name)}:{value}" for name, value in pieces) + "}"
-    fields = {name: hashlib.sha256(value.encode()).hexdigest()[:16] for name, value in pieces}
+    fields = {name: hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16] for name, value in pieces}
     status = data.get("status")
     status_text = status.lower() if isinstance(status, str) else ""
     closed = status_text in CLOSED_STATUSES or any(data.get(f) for f in CLOSED_FIELDS)
@@ -81,7 +81,7 @@ def digest_record(record: Record) -> RecordDigest:
         record.type,
         record.id,
         record.location.file,
-        hashlib.sha256(whole.encode()).hexdigest(),
+        hashlib.sha256(whole.encode("utf-8", "surrogatepass")).hexdigest(),
         fields,
         status if isinstance(status, str) else None,
         closed,

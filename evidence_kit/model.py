@@ -126,7 +126,7 @@ class Record:
 
     def digest(self) -> str:
         """Return the SHA-256 of the record's canonical JSON (sorted keys, no spaces)."""
-        return hashlib.sha256(canonical_json(self.data).encode()).hexdigest()
+        return hashlib.sha256(canonical_json(self.data).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,3 +147,18 @@ def test_errors_keep_their_hint_across_processes():
 
     err = pickle.loads(pickle.dumps(ConfigError("bad option", hint="fix it")))
     assert type(err) is ConfigError and str(err) == "bad option" and err.hint == "fix it"
+
+
+def test_lone_surrogate_in_a_record_is_digested_and_not_cached(cli, make_bundle, tmp_path):
+    # JSON allows "\ud800"; Python keeps it as a lone surrogate that UTF-8 cannot encode
+    raw = '[{"id": "CMP-1", "received_date": "2026-01-02", "description": "bad \\ud800 text"}]'
+    bundle = make_bundle({"complaints/c000.json": raw, "capas.jsonl": ""}, toml=TOML)
+    outs = []
+    for extra in (["--no-cache"], ["--cache-dir", tmp_path / "c"], ["--cache-dir", tmp_path / "c", "-j", "2"]):
+        out = tmp_path / f"r{len(outs)}.json"
+        code, _, err = cli("validate", bundle, "-q", "--format", "json", "-o", out, *extra)
+        assert code in (ExitCode.OK, ExitCode.FINDINGS), err
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] == outs[2]
+    assert json.loads(outs[0])["records"][0]["id"] == "CMP-1"
+    assert not [p for p in _entries(tmp_path / "c") if "c000" in p.read_text()], "the entry could not be stored"
