@@ -18,6 +18,7 @@ from evidence_kit._engine import assemble_report, duplicate_ids, run_rules
 from evidence_kit._parallel import IngestStats, PluginSettings, gc_paused, ingest_all
 from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
+from evidence_kit.errors import ConfigError
 from evidence_kit.model import RecordSet, Report
 from evidence_kit.reports import report_from_json
 
@@ -60,6 +61,17 @@ def prepare(
     return config, registry
 
 
+def _read_baseline(path: Path) -> Report:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read the baseline report {path}: {getattr(exc, 'strerror', None) or exc}.",
+            hint="Write one first with: evidence-kit validate BUNDLE --write-baseline FILE.",
+        ) from exc
+    return report_from_json(text)
+
+
 def run(
     bundle: Path | str,
     *,
@@ -87,7 +99,7 @@ def run(
             listed, and closed records changed since become ``records.altered-after-closure`` findings.
     """
     config, registry = prepare(bundle, pm=pm, overrides=overrides, config_file=config_file, disabled=disabled)
-    previous = report_from_json(Path(baseline).read_text(encoding="utf-8")) if baseline else None
+    previous = _read_baseline(Path(baseline)) if baseline else None
     validator = SchemaValidator(registry.record_types)
     plugins = PluginSettings(disabled=tuple(disabled)) if pm is None else None
     with gc_paused():

@@ -130,3 +130,9 @@ def test_text_report_shows_baseline_summary_and_marks_new_findings(cli, make_bun
     assert "since baseline base.json" in out and "2 new, 1 still open, 0 fixed" in out
     lines = [line for line in out.splitlines() if "links CAPA" in line]
     assert [line.strip().startswith("[new]") for line in lines] == [False, True]
+
+
+def test_missing_baseline_file_is_a_usage_error(cli, make_bundle, tmp_path):
+    code, _, err = cli("validate", _bundle(make_bundle), "-q", "--baseline", tmp_path / "nope.json")
+    assert code == ExitCode.USAGE
+    assert "cannot read the baseline report" in err and "nope.json" in err and "--write-baseline" in err
