@@ -29,6 +29,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from evidence_kit import __version__
@@ -105,7 +106,11 @@ def decode(data: dict[str, Any]) -> FileResult:
     """Rebuild a FileResult from :func:`encode`'s output."""
     o = data["o"]
     outcome = InputOutcome(o[0], o[1], o[2], o[3], tuple(o[4]), o[5], o[6], o[7])
-    records = [Record(t, i, d, Location(*loc), sha, src, tuple(att)) for t, i, d, loc, sha, src, att in data["r"]]
+    # the decoded dicts are fresh and owned here, so they are wrapped read-only without a copy
+    records = [
+        Record(t, i, MappingProxyType(d), Location(*loc), sha, src, tuple(att))
+        for t, i, d, loc, sha, src, att in data["r"]
+    ]
     findings = [
         Finding(code, Severity(sev), msg, Location(*loc), tuple(cites), hint, plugin)
         for code, sev, msg, loc, cites, hint, plugin in data["f"]
