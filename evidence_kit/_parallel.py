@@ -12,6 +12,8 @@ import concurrent.futures as cf
 import contextlib
 import gc
 import multiprocessing
+import multiprocessing.context
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +98,19 @@ def _work(block: list[tuple[str, str]]) -> tuple[list[dict[str, Any]], tuple[int
     return results, (after[0] - before[0], after[1] - before[1], after[2] - before[2])
 
 
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """Return ``fork`` when this process runs a single thread (workers start in milliseconds), else ``forkserver``.
+
+    Forking a process with other threads (the CLI's progress spinner) can deadlock, so then a fork
+    server, started fresh with the plugin modules preloaded, forks the workers instead.
+    """
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__, *DEFAULT_PLUGINS.values()])
+    return context
+
+
 def ingest_all(
     config: Config,
     registry: Registry,
@@ -129,33 +144,32 @@ def ingest_all(
         if cache:
             out.stats = IngestStats(cache.hits, cache.misses, cache.damaged)
         return out
-    # The parent is one of the N processes: it takes every N-th block of files itself, so only the
-    # other blocks' results cross a process boundary, and N-1 workers are started.
+    # The parent is one of the N processes. Every block is queued for the N-1 workers, which take
+    # them from the front; meanwhile the parent takes blocks from the back for as long as it can
+    # still cancel them. So a slow-starting worker costs nothing, and only the blocks a worker
+    # really did cross a process boundary (rebuilding their records here is the price of that).
     jobs = min(jobs, len(files))
     size = max(1, len(files) // (jobs * 8))
     blocks = [files[i : i + size] for i in range(0, len(files), size)]
-    # forkserver, not fork: the parent may run a progress thread, and forking a threaded process can deadlock.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, *DEFAULT_PLUGINS.values()])
-    pool = cf.ProcessPoolExecutor(jobs - 1, context, initializer=_init_worker, initargs=(config, plugins, cache_dir))
+    pool = cf.ProcessPoolExecutor(
+        jobs - 1, _mp_context(), initializer=_init_worker, initargs=(config, plugins, cache_dir)
+    )
     cache = FileCache(cache_dir, registry) if cache_dir else None
+    done: dict[int, list[FileResult]] = {}
     with pool:
-        futures = {i: pool.submit(_work, block) for i, block in enumerate(blocks) if i % jobs}
-        mine = {
-            i: [process_file(rel, Path(path), config, registry, validator, cache) for rel, path in block]
-            for i, block in enumerate(blocks)
-            if i % jobs == 0
-        }
+        futures = [pool.submit(_work, block) for block in blocks]
+        for i in reversed(range(len(blocks))):
+            if not futures[i].cancel():
+                break
+            done[i] = [process_file(rel, Path(path), config, registry, validator, cache) for rel, path in blocks[i]]
         for i, block in enumerate(blocks):
-            if i in mine:
-                done = mine[i]
-            else:
+            if i not in done:
                 encoded, (hits, misses, damaged) = futures[i].result()
-                done = [decode(data) for data in encoded]
+                done[i] = [decode(data) for data in encoded]
                 out.stats.hits += hits
                 out.stats.misses += misses
                 out.stats.damaged += damaged
-            for (rel, _), item in zip(block, done, strict=True):
+            for (rel, _), item in zip(block, done.pop(i), strict=True):
                 if progress:
                     progress(rel)
                 out.add(item)
