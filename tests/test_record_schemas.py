@@ -9,11 +9,11 @@ from typing import Any
 
 import jsonschema
 import pytest
+from evidence_kit_builtin.record_types import TYPES
 
 from evidence_kit._plugins import build_registry
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit.model import Location, Record
-from evidence_kit_builtin.record_types import TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "record-model.md").read_text(encoding="utf-8")
