@@ -131,7 +131,7 @@ def _parse_gs1(text: str, today: dt.date) -> ParsedUDI:
         try:
             message = GS1Message.parse(body)
         except ParseError as exc:
-            kind = "date" if re.search(r"AI \((1[1-7])\) date", str(exc)) else "syntax"
+            kind = "date" if re.search(r"AI \((1[1-7])\)", str(exc)) else "syntax"
             out.problem(kind, f"GS1 element string does not parse: {exc}")
             return out
         pairs = [(e.ai.ai, e.value) for e in message.element_strings]

@@ -496,7 +496,7 @@ def capa_one_way(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
                     c,
                     field=f"/capa_ids/{i}",
                     message=(
-                        f"Complaint {c.id} links CAPA {capa.id}, but CAPA {capa.id} ({capa.location.file}) does not "
+                        f"{where(c)} links CAPA {capa.id}, but {where(capa)} does not "
                         "list the complaint among its triggers."
                     ),
                 )
@@ -519,8 +519,8 @@ def capa_one_way(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
                     capa,
                     field=f"/triggers/{i}/id",
                     message=(
-                        f"CAPA {capa.id} names complaint {complaint.id} as a trigger, but complaint {complaint.id} "
-                        f"({complaint.location.file}) does not list the CAPA in capa_ids."
+                        f"{where(capa)} names complaint {complaint.id} as a trigger, but {where(complaint)} "
+                        "does not list the CAPA in capa_ids."
                     ),
                 )
 
