@@ -43,6 +43,8 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "qmm": "evidence_kit_builtin.profiles.qmm",
     "text": "evidence_kit_builtin.formats.text",
     "json-report": "evidence_kit_builtin.formats.json_report",
+    "junit": "evidence_kit_builtin.formats.junit",
+    "sarif": "evidence_kit_builtin.formats.sarif",
 }
 
 ENTRY_POINT_GROUP = "evidence_kit"
