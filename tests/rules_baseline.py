@@ -119,10 +119,10 @@ BASELINE: dict[str, tuple[str, dict[str, Any]]] = {
             ],
         },
     ),
-    "CMP-2026-0007": (
+    "CMP-2026-0002": (
         "complaint",
         {
-            "id": "CMP-2026-0007",
+            "id": "CMP-2026-0002",
             "device_name": "Meridian LVP-200 Infusion Pump",
             "event_date": "2026-03-30",
             "received_date": "2026-04-01",
@@ -158,7 +158,7 @@ BASELINE: dict[str, tuple[str, dict[str, Any]]] = {
         "mdr_report",
         {
             "id": "MDR-2026-0004",
-            "complaint_id": "CMP-2026-0007",
+            "complaint_id": "CMP-2026-0002",
             "report_number": "3012345678-2026-00004",
             "report_type": "30-day",
             "reporter_type": "manufacturer",

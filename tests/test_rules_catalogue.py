@@ -64,7 +64,7 @@ class Case:
     severity: Severity | None = None
 
 
-C1, C7, CAPA, NC = "CMP-2026-0001", "CMP-2026-0007", "CAPA-2026-003", "NC-2026-011"
+C1, C7, CAPA, NC = "CMP-2026-0001", "CMP-2026-0002", "CAPA-2026-003", "NC-2026-011"
 LI, LR, DR, SRV, MDR = "LI-L2511", "LR-L2511", "DR-L2511", "SRV-2026-040", "MDR-2026-0004"
 W = Severity.WARNING
 
@@ -532,6 +532,19 @@ CASES = [
 ]
 
 
+EXTRA_CASES = [
+    Case(
+        "part11.entry-not-contemporaneous",
+        NC,
+        "/audit_trail",
+        put(NC, "/audit_trail", [{"ts": "2026-01-25T10:00:00Z", "user_id": "jchen", "action": "create"}]),
+        severity=W,
+    ),
+    Case("records.id-sequence-gap", C7, "/id", put(C1, "/id", "CMP-2026-0000"), severity=Severity.INFO),
+]
+CASES += EXTRA_CASES
+
+
 def test_every_rule_has_a_firing_case() -> None:
     assert {c.code for c in CASES} == set(RULES)
 
@@ -589,7 +602,7 @@ def test_scope_required_skips_uninvestigated_unreportable_complaints() -> None:
     data = baseline()
     put(C1, "/device_name", DEL)(data)
     put(C1, "/investigated", False)(data)
-    put(C1, "/no_investigation_justification", "Duplicate of CMP-2026-0007")(data)
+    put(C1, "/no_investigation_justification", "Duplicate of CMP-2026-0002")(data)
     assert run_rule("complaints.device-name-missing", records(data))
     assert run_rule("complaints.device-name-missing", records(data), scope="required") == []
 

@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from biip import ParseError
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
@@ -338,11 +339,13 @@ def _parse_iccbba(text: str) -> ParsedUDI:
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_udi(text: str, today: dt.date) -> ParsedUDI:
     """Parse a UDI as printed or scanned; the agency is told by its first character.
 
     ``(`` or a digit means GS1, ``+`` HIBCC and ``=`` or ``&`` ICCBBA; an AIM symbology identifier such as
-    ``]d2`` is skipped. ``today`` anchors the GS1 century rule.
+    ``]d2`` is skipped. ``today`` anchors the GS1 century rule. Results are cached (several rules parse the
+    same UDI), so treat the returned object as read-only.
     """
     body = _SYMBOLOGY.sub("", text.strip())
     if body.startswith("+"):

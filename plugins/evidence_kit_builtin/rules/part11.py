@@ -405,6 +405,34 @@ def audit_trail_review_late(records: RecordSet, ctx: RuleContext) -> Iterator[Fi
                 )
 
 
+@rule(
+    "part11.entry-not-contemporaneous",
+    title="Record entered into the system long after the activity it records",
+    cites=("21 CFR 11.10(e)", "ALCOA+ Contemporaneous"),
+    hint="Record activities when they happen; explain late entries in the record.",
+    record_types=_ALL,
+    severity=Severity.WARNING,
+    options={"max_days": 1},
+    options_schema={"type": "object", "properties": {"max_days": {"type": "integer", "minimum": 0}}},
+)
+def entry_not_contemporaneous(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
+    """The audit trail's first create entry is at most ``max_days`` after the record's own date."""
+    max_days = int(ctx.options.get("max_days", 1))
+    for rec in records.of_type(*_ALL):
+        meta = TYPES.get(rec.type)
+        day_field = (meta[1] if meta else None) or "created_at"
+        activity = parse_when(rec.data.get(day_field))
+        created = [parse_when(e.get("ts")) for _, e in _trail(rec) if e.get("action") == "create"]
+        entered = min((c for c in created if c is not None), default=None)
+        if activity and entered and (entered.date() - activity.date()).days > max_days:
+            yield ctx.finding(
+                rec,
+                field="/audit_trail",
+                message=f"{where(rec)}: {day_field} is {rec.data.get(day_field)} but the record was created in the "
+                f"system on {entered.date()}, {(entered.date() - activity.date()).days} days later (limit {max_days}).",
+            )
+
+
 RULES = [
     signature_incomplete,
     signature_meaning_unknown,
@@ -421,6 +449,7 @@ RULES = [
     audit_trail_prior_value,
     audit_trail_delete_reason,
     audit_trail_review_late,
+    entry_not_contemporaneous,
 ]
 
 

@@ -6,6 +6,7 @@ Duplicate record ids are checked by the core (``records.duplicate-id``).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -148,7 +149,45 @@ def document_incomplete(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
             yield ctx.finding(rec, field="/approval/signed_at", message=f"{where(rec)}: the approval has no signed_at.")
 
 
-RULES = [outdated_citation, disposed_early, expected_life_missing, document_incomplete]
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+@rule(
+    "records.id-sequence-gap",
+    title="Gap in a record-number sequence",
+    cites=("ALCOA+ Complete", "ISO 13485:2016 4.2.5"),
+    hint="Account for the missing numbers (voided, cancelled or not exported) so the log is shown complete.",
+    record_types=_ALL,
+    severity=Severity.INFO,
+    options={"types": ["complaint", "capa", "nonconformance", "mdr_report", "drug_complaint", "drug_deviation"]},
+    options_schema={"type": "object", "properties": {"types": {"type": "array", "items": {"type": "string"}}}},
+)
+def id_sequence_gap(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
+    """Ids like CMP-2026-0007 form sequences per prefix; a missing number is reported on the next record."""
+    for rtype in ctx.options.get("types", ()):
+        series: dict[str, dict[int, Record]] = {}
+        for rec in records.of_type(str(rtype)):
+            m = _NUMBERED.match(rec.id)
+            if m:
+                series.setdefault(m.group(1), {})[int(m.group(2))] = rec
+        for prefix, numbered in sorted(series.items()):
+            present = sorted(numbered)
+            for low, high in itertools.pairwise(present):
+                if high - low > 1:
+                    rec = numbered[high]
+                    missing = (
+                        f"{prefix}{low + 1}"
+                        if high - low == 2
+                        else f"{high - low - 1} numbers after {numbered[low].id}"
+                    )
+                    yield ctx.finding(
+                        rec,
+                        field="/id",
+                        message=f"{where(rec)}: the {rtype} sequence {prefix}… skips {missing}.",
+                    )
+
+
+RULES = [outdated_citation, disposed_early, expected_life_missing, document_incomplete, id_sequence_gap]
 
 
 @hookimpl
