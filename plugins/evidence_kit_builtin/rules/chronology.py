@@ -57,7 +57,7 @@ def future_date(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     excluded = set(ctx.options.get("exclude_keys", ()))
     for rec in records.of_type(*_ALL):
         for ptr, key, text in _walk(rec.data, ""):
-            if key in excluded or ptr.startswith("/signatures/"):
+            if len(text) < 10 or text[4:5] != "-" or key in excluded or ptr.startswith("/signatures/"):
                 continue
             when = parse_when(text)
             if when is not None and when > limit:

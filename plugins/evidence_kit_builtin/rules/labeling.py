@@ -91,18 +91,20 @@ def failed_item_released(records: RecordSet, ctx: RuleContext) -> Iterator[Findi
     """LBL-01: no ``fail`` on a lot whose labeling was released or whose batch was released."""
     releases, batches = _by_lot(records, "labeling_release"), _by_lot(records, "device_record")
     for rec in records.of_type("label_inspection"):
+        failed = [item for item in ITEMS if get(rec.data, f"/items/{item}") == "fail"]
+        if not failed:
+            continue
         lot = rec.data.get("lot")
         released = [r for r in releases.get(str(lot), []) if r.data.get("label_inspection_id") in (None, rec.id)]
         released += [b for b in batches.get(str(lot), []) if not blank(get(b.data, "/release/at"))]
         if not released:
             continue
-        for item in ITEMS:
-            if get(rec.data, f"/items/{item}") == "fail":
-                yield ctx.finding(
-                    rec,
-                    field=f"/items/{item}",
-                    message=f"{where(rec)}: items.{item} failed, yet lot {lot} was released ({where(released[0])}).",
-                )
+        for item in failed:
+            yield ctx.finding(
+                rec,
+                field=f"/items/{item}",
+                message=f"{where(rec)}: items.{item} failed, yet lot {lot} was released ({where(released[0])}).",
+            )
 
 
 @rule(

@@ -43,6 +43,8 @@ def outdated_citation(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]
     """Citation hygiene: 21 CFR 820.20–820.250 are reserved since 2 Feb 2026."""
     for rec in records.of_type(*_ALL):
         for ptr, text in _strings(dict(rec.data), ""):
+            if "820." not in text:
+                continue
             old = sorted({int(n) for n in _CITE.findall(text) if int(n) not in _CURRENT and int(n) >= 20})
             if old and "superseded" not in text.lower():
                 yield ctx.finding(
