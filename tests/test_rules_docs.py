@@ -25,3 +25,44 @@ def test_every_citation_is_in_the_catalogue() -> None:
         assert f"`{code}`" in text
         for cite in rule.cites:
             assert cite in text, (code, cite)
+
+
+def test_docs_rule_options_md_is_current() -> None:
+    from evidence_kit_builtin.rules import options_markdown
+
+    assert options_markdown() == (ROOT / "docs" / "rule-options.md").read_text(encoding="utf-8"), (
+        "docs/rule-options.md is stale: regenerate it with the command at its top"
+    )
+
+
+def test_toml_options_reach_the_rule(make_bundle: Any) -> None:
+    import json
+
+    from rules_baseline import BASELINE
+
+    from evidence_kit._api import run
+
+    complaint = {**BASELINE["CMP-2026-0001"][1], "description": "Alarm silent."}
+    toml = """\
+[establishment]
+name = "T"
+fei = "3012345678"
+
+[inspection]
+profile = "fda-qmsr"
+as_of = "2026-11-30T12:00:00+00:00"
+
+[[inputs]]
+path = "c.jsonl"
+source = "json"
+record_type = "complaint"
+"""
+    strict = make_bundle({"c.jsonl": json.dumps(complaint) + "\n"}, toml=toml, name="strict")
+    loose = make_bundle(
+        {"c.jsonl": json.dumps(complaint) + "\n"},
+        toml=toml + '\n[rules."complaints.description-missing"]\nmin_chars = 5\n',
+        name="loose",
+    )
+    codes = lambda b: {f.code for f in run(b).report.findings}  # noqa: E731
+    assert "complaints.description-missing" in codes(strict)
+    assert "complaints.description-missing" not in codes(loose)
