@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
@@ -23,7 +23,7 @@ _CITE = re.compile(r"(?:21\s*CFR\s*(?:Part\s*)?|§\s*)820\.(\d+)", re.IGNORECASE
 def _strings(value: object, ptr: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
         yield ptr, value
-    elif isinstance(value, dict):
+    elif isinstance(value, Mapping):
         for k, v in value.items():
             yield from _strings(v, f"{ptr}/{k}")
     elif isinstance(value, list | tuple):
@@ -42,7 +42,7 @@ def _strings(value: object, ptr: str) -> Iterator[tuple[str, str]]:
 def outdated_citation(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Citation hygiene: 21 CFR 820.20–820.250 are reserved since 2 Feb 2026."""
     for rec in records.of_type(*_ALL):
-        for ptr, text in _strings(dict(rec.data), ""):
+        for ptr, text in _strings(rec.data, ""):
             if "820." not in text:
                 continue
             old = sorted({int(n) for n in _CITE.findall(text) if int(n) not in _CURRENT and int(n) >= 20})
