@@ -614,3 +614,12 @@ def test_signer_with_two_ids_but_one_name_is_fine() -> None:
         {"id": "X-1", "signatures": [sig("Rosa Alvarez", "ralvarez2", "2026-02-01T10:00:00Z", "approved")]},
     )
     assert run_rule("part11.signer-id-shared", records(data)) == []
+
+
+def test_capa_timing_follows_links_from_the_trigger_side() -> None:
+    data = baseline()
+    put(CAPA, "/triggers", [])(data)  # only the complaint and the NC name the CAPA
+    put(C1, "/received_date", "2026-01-25")(data)
+    found = run_rule("linkage.capa-before-trigger", records(data))
+    assert [(f.location.record, f.location.field) for f in found] == [(CAPA, "/opened_at")]
+    assert C1 in found[0].message

@@ -55,6 +55,38 @@ def _triggers(capa: Record) -> Iterator[tuple[int, Mapping[str, Any]]]:
             yield i, t
 
 
+def _trigger_pairs(records: RecordSet) -> Iterator[tuple[Record, Record, str, dt.date, dt.date]]:
+    """Yield ``(capa, trigger, how linked, capa opened, trigger date)`` once per linked pair with both dates.
+
+    A pair counts whether the CAPA lists the trigger or the trigger (complaint, nonconformance, audit finding,
+    deviation, correction) lists the CAPA in capa_ids.
+    """
+    seen: set[tuple[str, str, str]] = set()
+    pairs: list[tuple[Record, Record, str]] = []
+    for capa in records.of_type("capa"):
+        for i, t in _triggers(capa):
+            trig = records.get(str(t.get("id")), str(t.get("type", "")))
+            if trig is not None:
+                pairs.append((capa, trig, f"{capa.id} /triggers/{i}"))
+    links = [*_capa_links(records)]
+    links += [
+        (c, f"/capa_ids/{i}", str(ref))
+        for c in records.of_type("complaint")
+        for i, ref in enumerate(c.data.get("capa_ids") or ())
+    ]
+    for source, ptr, ref in links:
+        target = records.get(ref, "capa")
+        if target is not None:
+            pairs.append((target, source, f"{source.id} {ptr}"))
+    for capa, trig, via in pairs:
+        key = (capa.id, trig.type, trig.id)
+        opened, day = parse_day(capa.data.get("opened_at")), _trigger_day(trig)
+        if key in seen or opened is None or day is None:
+            continue
+        seen.add(key)
+        yield capa, trig, via, opened, day
+
+
 @rule(
     "linkage.capa-dangling",
     title="Nonconformance, audit finding, deviation or correction links a CAPA that is not in the bundle",
@@ -138,19 +170,14 @@ def one_way(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     record_types={"capa", *TRIGGER_DATES},
 )
 def capa_before_trigger(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
-    """DT-10 / CMP-14: capa.opened_at >= the date of each trigger."""
-    for capa in records.of_type("capa"):
-        opened = parse_day(capa.data.get("opened_at"))
-        for i, t in _triggers(capa):
-            trig = records.get(str(t.get("id")), str(t.get("type", "")))
-            day = _trigger_day(trig) if trig else None
-            if opened and trig and day and opened < day:
-                yield ctx.finding(
-                    capa,
-                    field="/opened_at",
-                    message=f"{where(capa)} was opened {opened}, before its trigger {where(trig)} dated {day} "
-                    f"(/triggers/{i}).",
-                )
+    """DT-10 / CMP-14: capa.opened_at >= the date of each trigger, linked from either side."""
+    for capa, trig, via, opened, day in _trigger_pairs(records):
+        if opened < day:
+            yield ctx.finding(
+                capa,
+                field="/opened_at",
+                message=f"{where(capa)} was opened {opened}, before its trigger {where(trig)} dated {day} ({via}).",
+            )
 
 
 @rule(
@@ -166,18 +193,14 @@ def capa_before_trigger(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 def capa_open_delay(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """DT-10: opened_at - trigger date <= max_days ("without undue delay" has no number; firm setting)."""
     max_days = int(ctx.options.get("max_days", 30))
-    for capa in records.of_type("capa"):
-        opened = parse_day(capa.data.get("opened_at"))
-        for i, t in _triggers(capa):
-            trig = records.get(str(t.get("id")), str(t.get("type", "")))
-            day = _trigger_day(trig) if trig else None
-            if opened and trig and day and (opened - day).days > max_days:
-                yield ctx.finding(
-                    capa,
-                    field="/opened_at",
-                    message=f"{where(capa)} was opened {(opened - day).days} days after its trigger {where(trig)} "
-                    f"(/triggers/{i}); the firm's limit is {max_days} days.",
-                )
+    for capa, trig, via, opened, day in _trigger_pairs(records):
+        if (opened - day).days > max_days:
+            yield ctx.finding(
+                capa,
+                field="/opened_at",
+                message=f"{where(capa)} was opened {(opened - day).days} days after its trigger {where(trig)} "
+                f"({via}); the firm's limit is {max_days} days.",
+            )
 
 
 @rule(
