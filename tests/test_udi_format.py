@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from evidence_kit_builtin.udi_format import gs1_century, gs1_date, gtin_check_digit, hibc_check, parse_udi
+from evidence_kit_builtin.udi_format import (
+    HIBC_CHARSET,
+    gs1_century,
+    gs1_date,
+    gtin_check_digit,
+    hibc_check,
+    parse_udi,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 TODAY = dt.date(2026, 11, 30)
 
@@ -154,3 +163,34 @@ def test_gudid_dis_all_pass(corpus: Path) -> None:
     dis = [v["input"] for v in _vectors(corpus) if v["kind"] == "GUDID device identifier (GS1)"]
     assert len(dis) >= 50
     assert [d for d in dis if parse_udi(d, TODAY).problems] == []
+
+
+# --- properties ---------------------------------------------------------------------------------------------------
+
+
+@given(st.text(alphabet="0123456789", min_size=13, max_size=13), st.integers(1, 9))
+def test_gtin_check_digit_round_trip(data: str, delta: int) -> None:
+    good = data + str(gtin_check_digit(data))
+    assert parse_udi(f"(01){good}", TODAY).problems == []
+    bad = data + str((int(good[-1]) + delta) % 10)
+    assert [p.kind for p in parse_udi(f"(01){bad}", TODAY).problems] == ["check"]
+
+
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=6, max_size=20))
+def test_hibc_check_round_trip(body: str) -> None:
+    primary = "+" + "A" + body[:3] + body[3:-1] + "1"
+    text = primary + hibc_check(primary)
+    assert "check" not in {p.kind for p in parse_udi(text, TODAY).problems}
+    assert set(text) <= set(HIBC_CHARSET)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=80))
+def test_parser_never_raises(text: str) -> None:
+    parse_udi(text, TODAY)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="()0123456789+$/=>,}&ABCDEFXYZ\x1d ]dC", max_size=60))
+def test_parser_never_raises_on_udi_like_text(text: str) -> None:
+    parse_udi(text, TODAY)
