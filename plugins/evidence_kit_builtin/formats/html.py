@@ -39,6 +39,7 @@ th{background:#f0f2f5;font-weight:600}.n{text-align:right;font-variant-numeric:t
 .tile b{display:block;font-size:22px}.filters{display:flex;gap:12px;flex-wrap:wrap;align-items:end;margin-bottom:8px}
 .filters label{display:flex;flex-direction:column;font-size:12px;color:#475467}
 select{font:inherit;padding:3px}code{font-size:12px;word-break:break-all}.msg{max-width:640px}
+td.rule code{word-break:normal;overflow-wrap:anywhere}
 .muted{color:#667085}ul.changes{margin:4px 0;padding-left:20px}
 """
 
@@ -208,7 +209,8 @@ class HtmlFormat:
             f"<th>File</th><th>Field</th><th>Finding</th><th>Cites</th>{'<th>Status</th>' if base else ''}"
             "</tr></thead><tbody>"
         )
-        for f in report.findings:
+        # errors first, then warnings, then info; report order (file, record, field) within each
+        for f in sorted(report.findings, key=lambda f: -f.severity.rank):
             status = report.baseline_status(f) or ""
             loc = f.location
             hint = f'<br><span class="muted">Fix: {_e(f.hint.splitlines()[0])}</span>' if f.hint else ""
@@ -216,7 +218,7 @@ class HtmlFormat:
                 f'<tr data-severity="{f.severity.value}" data-rule="{_e(f.code)}" data-area="{_e(area_of[id(f)])}" '
                 f'data-status="{status}" data-fingerprint="{f.fingerprint}">'
                 f'<td><span class="sev sev-{f.severity.value}">{f.severity.value}</span></td>'
-                f"<td><code>{_e(f.code)}</code></td><td>{_e(area_of[id(f)])}</td>"
+                f'<td class="rule"><code>{_e(f.code)}</code></td><td>{_e(area_of[id(f)])}</td>'
                 f'<td class="record">{_e(loc.record or "")}</td><td class="file">{_where(f)}</td>'
                 f'<td><code>{_e(loc.field or "")}</code></td><td class="msg">{_e(f.message)}{hint}</td>'
                 f"<td>{_e('; '.join(f.cites))}</td>"
