@@ -15,6 +15,7 @@ Medians are printed with each paired ratio; nothing is asserted (not a timed tes
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import random
@@ -60,88 +61,121 @@ PROBLEMS = [
 PEOPLE = ["J. Chen", "M. Okafor", "S. Lindqvist", "R. Patel", "A. Moreau"]
 
 
-def _date(rng: random.Random, year: int = 2026) -> str:
-    return f"{year}-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}"
+AS_OF = dt.date(2026, 11, 30)
 
 
-def _sig(rng: random.Random, meaning: str) -> dict[str, Any]:
+def _iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def _gtin(n: int) -> str:
+    """A 14-digit GTIN with a valid GS1 mod-10 check digit."""
+    body = f"0088442{n % 1000000:06d}"
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
+
+def _sig(rng: random.Random, day: dt.date, meaning: str) -> dict[str, Any]:
     who = rng.choice(PEOPLE)
     return {
         "printed_name": who,
         "signer_id": who.lower().replace(". ", "."),
-        "signed_at": f"{_date(rng)}T{rng.randint(8, 17):02d}:{rng.randint(0, 59):02d}:00Z",
+        "signed_at": f"{_iso(day)}T{rng.randint(8, 17):02d}:{rng.randint(0, 59):02d}:00Z",
         "meaning": meaning,
     }
 
 
-def complaint(n: int, rng: random.Random) -> dict[str, Any]:
-    closed = rng.random() < 0.6
-    rec: dict[str, Any] = {
-        "id": f"CMP-{n:06d}",
+def pair(n: int, rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One complaint and the CAPA it triggered, with dates in a consistent order (about 2 % defects)."""
+    received = AS_OF - dt.timedelta(days=rng.randint(20, 600))
+    event = received - dt.timedelta(days=rng.randint(0, 3))
+    opened = received + dt.timedelta(days=rng.randint(2, 10))
+    root_cause_at = opened + dt.timedelta(days=rng.randint(2, 5))
+    plan_at = root_cause_at + dt.timedelta(days=rng.randint(1, 5))
+    implemented = plan_at + dt.timedelta(days=rng.randint(3, 10))
+    effective_at = implemented + dt.timedelta(days=rng.randint(30, 40))
+    capa_closed_at = effective_at + dt.timedelta(days=rng.randint(1, 3))
+    capa_closed = capa_closed_at <= AS_OF
+    inv_started = received + dt.timedelta(days=1)
+    inv_closed = min(inv_started + dt.timedelta(days=rng.randint(3, 20)), AS_OF)
+    cmp_closed_at = capa_closed_at + dt.timedelta(days=rng.randint(1, 3))
+    cmp_closed = capa_closed and cmp_closed_at <= AS_OF
+    cmp_id, capa_id = f"CMP-{n:06d}", f"CAPA-{n:06d}"
+    complaint: dict[str, Any] = {
+        "id": cmp_id,
         "device_name": rng.choice(DEVICES),
-        "received_date": _date(rng),
-        "event_date": _date(rng),
-        "udi": f"(01)0088442{n % 1000000:07d}(17)2811{rng.randint(10, 28)}(10)L{rng.randint(1000, 9999)}",
+        "received_date": _iso(received),
+        "event_date": _iso(event),
+        "aware_date": _iso(received),
+        "udi": f"(01){_gtin(n)}(17)281130(10)L{rng.randint(1000, 9999)}",
         "lot": f"L{rng.randint(1000, 9999)}",
         "complainant": {"name": "Regional Hospital", "address": "1 Main St, Springfield", "phone": "+1 555 0100"},
         "description": rng.choice(PROBLEMS),
         "investigated": True,
         "investigation": {
-            "started": _date(rng),
-            "closed": _date(rng),
-            "findings": "Reproduced on bench.",
-            "root_cause": "Component tolerance",
+            "started": _iso(inv_started),
+            "closed": _iso(inv_closed),
+            "findings": "Reproduced on the bench with the returned unit.",
+            "root_cause": "Component tolerance stack-up",
         },
         "mdr_decision": {
-            "reportable": rng.random() < 0.1,
-            "decision_date": _date(rng),
-            "rationale": "No death or serious injury; malfunction unlikely to recur.",
+            "reportable": False,
+            "decision_date": _iso(min(received + dt.timedelta(days=rng.randint(1, 20)), AS_OF)),
+            "rationale": "No death or serious injury; a recurrence would not be likely to cause one.",
             "decided_by": rng.choice(PEOPLE),
         },
         "corrective_action_needed": True,
-        "capa_ids": [f"CAPA-{n:06d}"],
-        "status": "closed" if closed else "investigating",
-        "created_at": _date(rng),
-        "signatures": [_sig(rng, "Reviewed"), _sig(rng, "Approval")] if closed else [_sig(rng, "Reviewed")],
+        "capa_ids": [capa_id],
+        "reply": {"date": _iso(inv_closed), "text": "Investigation summary sent to the complainant."},
+        "status": "closed" if cmp_closed else "investigating",
+        "created_at": _iso(received),
+        "signatures": [_sig(rng, inv_closed, "reviewed")],
     }
-    if closed:
-        rec["closed_date"] = _date(rng)
-    if rng.random() < 0.01:
-        rec["received_date"] = "31/02/2026"  # schema.invalid
-    if rng.random() < 0.01:
-        rec["capa_ids"] = [f"CAPA-9{n:06d}"]  # dangling CAPA link
-    return rec
-
-
-def capa(n: int, rng: random.Random) -> dict[str, Any]:
-    closed = rng.random() < 0.5
-    rec: dict[str, Any] = {
-        "id": f"CAPA-{n:06d}",
+    if cmp_closed:
+        complaint["closed_date"] = _iso(cmp_closed_at)
+        complaint["signatures"].append(_sig(rng, cmp_closed_at, "approved"))
+    capa: dict[str, Any] = {
+        "id": capa_id,
         "kind": "corrective",
         "title": rng.choice(PROBLEMS)[:40],
-        "opened_at": _date(rng),
-        "triggers": [{"type": "complaint", "id": f"CMP-{n:06d}"}],
+        "opened_at": _iso(opened),
+        "triggers": [{"type": "complaint", "id": cmp_id}],
         "problem": rng.choice(PROBLEMS),
         "root_cause": "Component tolerance stack-up",
-        "root_cause_at": _date(rng),
+        "root_cause_at": _iso(min(root_cause_at, AS_OF)),
         "need_evaluation": "Risk file RM-12 rates the hazard as serious; action needed.",
-        "action_plan": ["Tighten incoming inspection", "Update supplier drawing"],
-        "plan_approved_at": _date(rng),
-        "implemented_at": _date(rng),
-        "effectiveness": {
-            "method": "Trend review",
+        "action_plan": ["Tighten incoming inspection", "Update the supplier drawing"],
+        "created_at": _iso(opened),
+        "owner": rng.choice(PEOPLE),
+        "signatures": [],
+    }
+    if plan_at <= AS_OF:
+        capa["plan_approved_at"] = _iso(plan_at)
+        capa["signatures"].append(_sig(rng, plan_at, "approved"))
+    if implemented <= AS_OF:
+        capa["implemented_at"] = _iso(implemented)
+        capa["implementation_evidence"] = "ECO-4471 released; incoming inspection plan IQ-88 rev C."
+        capa["no_adverse_effect_verification"] = "Design verification DV-31 repeated; no new risks."
+        capa["status"] = "implementing"
+    else:
+        capa["status"] = "open"
+    if effective_at <= AS_OF:
+        capa["effectiveness"] = {
+            "method": "Complaint trend review",
             "criteria": "No recurrence in 90 days",
             "result": "Met",
-            "at": _date(rng),
+            "at": _iso(effective_at),
             "by": rng.choice(PEOPLE),
-        },
-        "status": "closed" if closed else "implementing",
-        "owner": rng.choice(PEOPLE),
-        "signatures": [_sig(rng, "Approval")],
-    }
-    if closed:
-        rec["closed_at"] = _date(rng)
-    return rec
+        }
+        capa["status"] = "effectiveness-check"
+    if capa_closed:
+        capa["status"] = "closed"
+        capa["closed_at"] = _iso(capa_closed_at)
+    if rng.random() < 0.01:
+        complaint["received_date"] = "31/02/2026"  # schema.invalid
+    if rng.random() < 0.01:
+        complaint["capa_ids"] = [f"CAPA-9{n:06d}"]  # dangling CAPA link
+    return complaint, capa
 
 
 def generate(root: Path, records: int, seed: int = 7) -> list[Path]:
@@ -153,12 +187,12 @@ def generate(root: Path, records: int, seed: int = 7) -> list[Path]:
     half = records // 2
     out = []
     for start in range(0, half, PER_FILE):
-        ns = range(start + 1, min(start + PER_FILE, half) + 1)
+        pairs = [pair(n, rng) for n in range(start + 1, min(start + PER_FILE, half) + 1)]
         path = root / "complaints" / f"complaints-{start // PER_FILE:04d}.json"
-        path.write_text(json.dumps([complaint(n, rng) for n in ns], indent=1), encoding="utf-8")
+        path.write_text(json.dumps([c for c, _ in pairs], indent=1), encoding="utf-8")
         out.append(path)
         path = root / "capas" / f"capas-{start // PER_FILE:04d}.jsonl"
-        path.write_text("".join(json.dumps(capa(n, rng)) + "\n" for n in ns), encoding="utf-8")
+        path.write_text("".join(json.dumps(c) + "\n" for _, c in pairs), encoding="utf-8")
         out.append(path)
     return out
 
@@ -168,7 +202,10 @@ def touch_one_percent(files: list[Path], round_: int) -> int:
     changed = files[round_ % 100 :: 100]
     for path in changed:
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("Component tolerance", f"Component tolerance (rev {round_})", 1), encoding="utf-8")
+        path.write_text(
+            text.replace("Component tolerance stack-up", f"Component tolerance stack-up (rev {round_})", 1),
+            encoding="utf-8",
+        )
     return len(changed)
 
 
