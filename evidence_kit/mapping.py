@@ -46,8 +46,8 @@ from evidence_kit.parsing import json_pointer, parse_date, pointer_parts
 __all__ = [
     "MAPPING_SCHEMA",
     "MISSING",
-    "FieldMapping",
     "FieldMap",
+    "FieldMapping",
     "RecordBuilder",
     "options_schema",
     "validate_options",
@@ -388,7 +388,7 @@ class RecordBuilder:
         if not isinstance(rtype, str):
             yield ctx.finding(
                 "ingest.unknown-record-type",
-                f"{where}: the item at {path or '/'} has no record_type and the bundle config gives none for this file.",
+                f"{where}: the item at {path or '/'} has no record_type and the config gives none for this file.",
                 line=line,
                 page=page,
                 path=path,

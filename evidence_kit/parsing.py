@@ -1,4 +1,4 @@
-"""Safe parsing of untrusted input, for built-in and third-party sources alike.
+r"""Safe parsing of untrusted input, for built-in and third-party sources alike.
 
 Exports are evidence, so ambiguity is refused rather than guessed:
 
