@@ -327,8 +327,16 @@ class RecordBuilder:
     Without ``options.mapping`` the source's natural dict is used as it is.
     """
 
-    def __init__(self, ctx: SourceContext) -> None:
+    def __init__(self, ctx: SourceContext, locate: Callable[[str | None, str], str] | None = None) -> None:
+        """Compile the mapping of ``ctx.options``.
+
+        Args:
+            ctx: The source context of the file.
+            locate: Turns ``(record path, selector)`` into the location of one source field, e.g. a
+                CSV column; mapping errors are placed there. Defaults to the record's path.
+        """
         self.ctx = ctx
+        self.locate = locate
         table = ctx.options.get("mapping")
         self.mapping = FieldMap(table, where=f"{ctx.file}: options") if table else None
         self.id_field = str(ctx.options.get("id_field", "id"))
@@ -382,7 +390,7 @@ class RecordBuilder:
                 field=fm.pointer,
                 line=line,
                 page=page,
-                path=path,
+                path=self.locate(path, fm.selector or "") if self.locate else path,
                 hint=f"Correct the value in the export, or the mapping {fm.key!r} in evidence-kit.toml.",
             )
         if not isinstance(rtype, str):

@@ -52,7 +52,7 @@ class JsonSource:
 
     def read(self, path: Path, ctx: SourceContext) -> Iterator[Record | Finding]:
         """Yield one record per JSON object, located by line and JSON Pointer."""
-        builder = RecordBuilder(ctx)
+        builder = RecordBuilder(ctx, lambda record, sel: (record or "").rstrip("/") + ("/" + sel).replace("//", "/"))
         lines = path.suffix.lower() in (".jsonl", ".ndjson") or bool(ctx.options.get("lines", False))
         with open(path, "rb") as fh:
             if lines:
