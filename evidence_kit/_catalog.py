@@ -63,6 +63,27 @@ CORE_CODES: dict[str, CoreCode] = {
             "Re-export the file from the source system.",
         ),
         CoreCode(
+            "ingest.xml-refused",
+            _E,
+            "XML refused by the safe-parsing policy (DTD internal subset, entity declaration or XInclude)",
+            _RECORDS,
+            "Re-export without a DOCTYPE, entities or XInclude; evidence-kit never expands or fetches them.",
+        ),
+        CoreCode(
+            "ingest.xsd-invalid",
+            _E,
+            "XML does not validate against its configured XSD",
+            _RECORDS,
+            "Correct the export, or point options.xsd at the schema the vendor documents.",
+        ),
+        CoreCode(
+            "ingest.mapping-error",
+            _E,
+            "A configured field mapping could not convert a value",
+            _RECORDS,
+            "Correct the value in the export, or the mapping entry the message names.",
+        ),
+        CoreCode(
             "ingest.source-crashed",
             _E,
             "A source plugin crashed on this file",

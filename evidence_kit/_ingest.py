@@ -19,7 +19,8 @@ from evidence_kit._io import sha256_file
 from evidence_kit._plugins import Registry
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit.contracts import Source, SourceContext
-from evidence_kit.model import Finding, InputOutcome, Location, Record
+from evidence_kit.mapping import validate_options
+from evidence_kit.model import Finding, InputOutcome, Location, Record, canonical_json
 
 HEAD_BYTES = 4096
 
@@ -76,6 +77,27 @@ def _choose_source(rel: str, head: bytes, spec: InputSpec | None, registry: Regi
     return None
 
 
+_checked: set[tuple[str, str, str]] = set()
+
+
+def check_source_options(source: Source, spec: InputSpec, config_file: Path) -> None:
+    """Check an ``[[inputs]]`` entry's options against the source's ``options_schema``, once.
+
+    Sources without an ``options_schema`` attribute accept any options.
+
+    Raises:
+        ConfigError: An option is unknown or bad; the message names the key and the entry.
+    """
+    schema = getattr(source, "options_schema", None)
+    if schema is None:
+        return
+    key = (spec.path, source.name, canonical_json(spec.options))
+    if key in _checked:
+        return
+    validate_options(schema, spec.options, f"{config_file}: [[inputs]] path={spec.path!r} (source {source.name!r})")
+    _checked.add(key)
+
+
 def ingest_file(
     rel: str, path: Path, config: Config, registry: Registry, validator: SchemaValidator
 ) -> tuple[InputOutcome, list[Record], list[Finding]]:
@@ -114,6 +136,8 @@ def ingest_file(
         f = _core("ingest.no-source", rel, msg)
         return InputOutcome(rel, sha, size, None, excluded_by=f.code, reason=msg), [], [f]
 
+    if spec is not None:
+        check_source_options(source, spec, config.bundle / CONFIG_NAME)
     ctx = SourceContext(
         bundle, rel, sha, source.name, spec.record_type if spec else None, dict(spec.options) if spec else {}
     )
