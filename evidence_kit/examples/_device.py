@@ -988,7 +988,7 @@ def _intake_forms(story: _Story, block: int, lots: list[_Lot]) -> list[dict[str,
     ):  # fmt: skip
         lot = lots[lot_index]
         year = day.year
-        cid = f"CMP-{year}-{story.next('cmp-' + str(year)) + 900:04d}"
+        cid = f"CMP-{year}-9{story.next('intake-' + str(year)):03d}"  # the intake forms' own number range
         hospital = rng.choice(HOSPITALS)
         out.append(
             {
@@ -1085,7 +1085,7 @@ def _seed_defects(
     c = pick(investigated, 6)
     for k in ("udi", "lot", "other_device_ids"):
         c.pop(k, None)
-    b.defect("complaints.device-id-missing", F_COMPLAINTS, c["id"], None,
+    b.defect("complaints.device-id-missing", F_COMPLAINTS, c["id"], "/udi",
              "no UDI, UPC or other device identification, and no reason",
              "820.35(a)(3) requires the UDI or other identification; without it the complaint cannot be "
              "tied to a lot, so trending and recalls miss it.")  # fmt: skip
@@ -1117,6 +1117,12 @@ def _seed_defects(
              "signature date-time without a time zone",
              "A signing time without a zone cannot be ordered against other events (11.50(a)(2)); a "
              "warning, but a frequent data-integrity observation.")  # fmt: skip
+    c = next(x for x in reversed(closed) if not x.get("investigated") and x["received_date"] >= "2026-03-01")
+    c["no_investigation_justification"] += " Evaluated per 21 CFR 820.198(b)."
+    b.defect("records.outdated-citation", F_COMPLAINTS, c["id"], "/no_investigation_justification",
+             "a complaint decided after 2 Feb 2026 justifies itself under 21 CFR 820.198, which the QMSR removed",
+             "Citing reserved QSR sections in 2026 records tells the investigator the QMSR transition is unfinished "
+             "(procedures and forms were not updated).")  # fmt: skip
     # reportable complaints: MDR missing / late
     rep = [c for c in complaints if c.get("mdr_decision", {}).get("reportable")]
     late = mdrs[1]
