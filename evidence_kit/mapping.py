@@ -229,7 +229,7 @@ class FieldMap:
                 raise ConfigError(
                     f"{where}: mapping key {key!r} is not a dotted field or JSON Pointer: {exc}."
                 ) from None
-            entry = {"from": spec} if isinstance(spec, str) else dict(spec)
+            entry: dict[str, Any] = {"from": spec} if isinstance(spec, str) else dict(spec)
             formats = entry.get("date_format")
             vmap = entry.get("map")
             if vmap is not None and entry.get("type") == "boolean":
