@@ -129,8 +129,11 @@ def validate_options(schema: Mapping[str, Any], options: Mapping[str, Any], wher
                 f"{where}: unknown option 'options.{name}'.",
                 hint=f"Allowed here: {', '.join(sorted(allowed))}." if allowed else None,
             )
-        if err.validator == "oneOf" and "mapping" in key:
-            raise ConfigError(f"{where}: mapping entry 'options.{key}' needs exactly one of 'from' or 'const'.")
+        if err.validator in ("oneOf", "anyOf") and key.startswith("mapping."):
+            raise ConfigError(
+                f"{where}: mapping entry 'options.{key}' needs exactly one of 'from' or 'const'; it must be a "
+                "selector text or a table of from/const, default, split, map, date_format and type.",
+            )
         raise ConfigError(f"{where}: bad value for 'options.{key or '(options)'}': {err.message}.")
     if "mapping" in options:
         FieldMap(options["mapping"], where=where)
