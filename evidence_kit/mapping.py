@@ -76,7 +76,10 @@ _ENTRY = {
         },
         "type": {"enum": ["string", "integer", "number", "boolean"]},
     },
-    "oneOf": [{"required": ["from"], "not": {"required": ["const"]}}, {"required": ["const"], "not": {"required": ["from"]}}],
+    "oneOf": [
+        {"required": ["from"], "not": {"required": ["const"]}},
+        {"required": ["const"], "not": {"required": ["from"]}},
+    ],
 }
 
 #: JSON Schema of ``options.mapping``: canonical target → selector or entry table.
