@@ -86,7 +86,7 @@ def test_mapping_errors_name_the_key_and_leave_the_field_out() -> None:
 
 
 def test_malformed_targets_are_config_errors() -> None:
-    with pytest.raises(ConfigError, match="mapping key 'a..b'"):
+    with pytest.raises(ConfigError, match=r"mapping key 'a\.\.b'"):
         FieldMap({"a..b": "x"})
     with pytest.raises(ConfigError, match="mapping 'f'"):
         FieldMap({"f": {"from": "x", "map": {"Y": True}, "type": "boolean"}})

@@ -64,7 +64,8 @@ def test_missing_xsd_is_reported_and_never_fetched(make_bundle) -> None:
 
 
 def test_default_selection_turns_children_into_dicts(make_bundle) -> None:
-    xml = '<export><capa status="open"><id>CAPA-7</id><action_plan>a</action_plan><action_plan>b</action_plan></capa></export>'
+    plan = "<action_plan>a</action_plan><action_plan>b</action_plan>"
+    xml = f'<export><capa status="open"><id>CAPA-7</id>{plan}</capa></export>'
     toml = TOML + '[[inputs]]\npath = "a.xml"\nrecord_type = "capa"\n'
     result = run(make_bundle({"a.xml": xml}, toml=toml))
     rec = result.records.get("CAPA-7")
