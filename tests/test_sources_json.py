@@ -161,3 +161,30 @@ def test_corpus_json_files_end_as_records_or_specific_exclusions(corpus: Path, t
     assert "expected a JSON object" in reason["y_structure_lonely_int.json"]
     assert outcomes["i_structure_UTF-8_BOM_empty_object.json"].records  # a UTF-8 BOM is accepted
     assert outcomes["y_object_escaped_null_in_key.json"].records  # \u0000 is legal JSON
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"a": 18446744073709551616}',
+        b'{"a": -9223372036854775809}',
+        b'{"a": 9223372036854775807}',
+        b'{"a": 1, "a": 2}',
+        b'{"a": {"b": 1, "b": 2}}',
+        b'{"a": "x:y", "a": "z"}',
+        b'{"a": "x", "\\u0061": "y"}',
+        b'{"a": 1E5, "b": 1.5e-3, "c": "e:e"}',
+        b'{"t": "2026-01-01T10:00:00Z", "n": null}',
+    ],
+)
+def test_json_lines_fast_path_agrees_with_the_strict_decoder(line: bytes) -> None:
+    ((_, fast),) = list(iter_json_lines(io.BytesIO(line)))
+    try:
+        strict: object = loads_strict(line.decode())
+    except JsonError as exc:
+        strict = exc
+    if isinstance(strict, JsonError):
+        assert isinstance(fast, JsonError) and str(fast) == str(strict)
+    else:
+        assert fast == strict and type(fast) is type(strict)
+        assert [type(v) for v in fast.values()] == [type(v) for v in strict.values()]  # type: ignore[union-attr]
