@@ -144,22 +144,22 @@ def _decode_at(text: str, pos: int, end: int | None = None) -> tuple[Any, int]:
 
 
 def _fast_loads(raw: bytes) -> Any:
-    """Parse with orjson when that provably gives the strict result; return ``_FALLBACK`` otherwise.
+    r"""Parse with orjson when that provably gives the strict result; return ``_FALLBACK`` otherwise.
 
     orjson already refuses NaN/Infinity, overflow to infinity, lone surrogates, invalid UTF-8,
     control characters and trailing data, but it keeps the last of duplicate keys and turns
     integers beyond 64 bits into floats. Both are detected exactly by re-serialising the value:
 
-    * every key contributes one colon outside strings, and without ``\\u`` escapes the strings of
+    * every key contributes one colon outside strings, and without ``\u`` escapes the strings of
       the value are the source's strings minus those of dropped duplicates, so the source has more
       colons than the re-serialised value exactly when a key was dropped;
     * an integer beyond 64 bits turned float is written back in exponent form (``1.8e19``), so the
       source has fewer ``e`` characters than the re-serialised value.
 
-    Any mismatch, and any line with ``\\u`` escapes, goes to the stdlib decoder, which gives the
+    Any mismatch, and any line with ``\u`` escapes, goes to the stdlib decoder, which gives the
     exact verdict and message.
     """
-    if b"\\u" in raw:
+    if b"\u" in raw:
         return _FALLBACK
     try:
         value = orjson.loads(raw)
