@@ -159,7 +159,7 @@ def _fast_loads(raw: bytes) -> Any:
     Any mismatch, and any line with ``\u`` escapes, goes to the stdlib decoder, which gives the
     exact verdict and message.
     """
-    if b"\u" in raw:
+    if b"\\u" in raw:
         return _FALLBACK
     try:
         value = orjson.loads(raw)
