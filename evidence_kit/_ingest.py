@@ -186,6 +186,21 @@ def ingest_file(
         )
         return InputOutcome(rel, sha, size, source.name, excluded_by=f.code, reason=msg), [], [*findings, f]
 
+    with _no_cycle_gc():
+        return _keep_valid(rel, sha, size, source, records, findings, registry, validator)
+
+
+def _keep_valid(
+    rel: str,
+    sha: str,
+    size: int,
+    source: Source,
+    records: list[Record],
+    findings: list[Finding],
+    registry: Registry,
+    validator: SchemaValidator,
+) -> tuple[InputOutcome, list[Record], list[Finding]]:
+    """Schema-check the records of one file and decide its outcome."""
     kept: list[Record] = []
     for rec in records:
         if rec.type not in registry.record_types:

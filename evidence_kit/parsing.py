@@ -336,21 +336,17 @@ def iter_json_lines(fh: BinaryIO) -> Iterator[tuple[int, Any | JsonError]]:
         offset += len(raw)
         if n == 1 and raw.startswith(codecs.BOM_UTF8):
             raw, start = raw[3:], start + 3
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield (
-                n,
-                JsonError(
-                    f"not valid UTF-8 at byte offset {start + exc.start} ({exc.reason})", byte=start + exc.start, line=n
-                ),
-            )
-            continue
-        if not text.strip():
+        if not raw.strip():
             continue
         fast = _fast_loads(raw)
         if fast is not _FALLBACK:
             yield n, fast
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            at = start + exc.start
+            yield n, JsonError(f"not valid UTF-8 at byte offset {at} ({exc.reason})", byte=at, line=n)
             continue
         try:
             value, end = _decode_at(text, _skip_ws(text, 0))
