@@ -84,6 +84,13 @@ CORE_CODES: dict[str, CoreCode] = {
             "Correct the value in the export, or the mapping entry the message names.",
         ),
         CoreCode(
+            "ingest.bad-metadata",
+            _W,
+            "Unreadable or inconsistent file metadata (PDF dates, encryption, partial signature coverage)",
+            _RECORDS,
+            "Check the file in the source system; keep an unencrypted, fully signed true copy.",
+        ),
+        CoreCode(
             "ingest.source-crashed",
             _E,
             "A source plugin crashed on this file",

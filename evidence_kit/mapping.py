@@ -34,6 +34,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from types import MappingProxyType
 from typing import Any
 
 import jsonschema
@@ -76,7 +77,10 @@ _ENTRY = {
         },
         "type": {"enum": ["string", "integer", "number", "boolean"]},
     },
-    "oneOf": [{"required": ["from"], "not": {"required": ["const"]}}, {"required": ["const"]}],
+    "oneOf": [
+        {"required": ["from"], "not": {"required": ["const"]}},
+        {"required": ["const"], "not": {"required": ["from"]}},
+    ],
 }
 
 #: JSON Schema of ``options.mapping``: canonical target → selector or entry table.
@@ -129,8 +133,11 @@ def validate_options(schema: Mapping[str, Any], options: Mapping[str, Any], wher
                 f"{where}: unknown option 'options.{name}'.",
                 hint=f"Allowed here: {', '.join(sorted(allowed))}." if allowed else None,
             )
-        if err.validator == "oneOf" and "mapping" in key:
-            raise ConfigError(f"{where}: mapping entry 'options.{key}' needs exactly one of 'from' or 'const'.")
+        if err.validator in ("oneOf", "anyOf") and key.startswith("mapping."):
+            raise ConfigError(
+                f"{where}: mapping entry 'options.{key}' needs exactly one of 'from' or 'const'; it must be a "
+                "selector text or a table of from/const, default, split, map, date_format and type.",
+            )
         raise ConfigError(f"{where}: bad value for 'options.{key or '(options)'}': {err.message}.")
     if "mapping" in options:
         FieldMap(options["mapping"], where=where)
@@ -229,7 +236,7 @@ class FieldMap:
                 raise ConfigError(
                     f"{where}: mapping key {key!r} is not a dotted field or JSON Pointer: {exc}."
                 ) from None
-            entry = {"from": spec} if isinstance(spec, str) else dict(spec)
+            entry: dict[str, Any] = {"from": spec} if isinstance(spec, str) else dict(spec)
             formats = entry.get("date_format")
             vmap = entry.get("map")
             if vmap is not None and entry.get("type") == "boolean":
@@ -353,6 +360,7 @@ class RecordBuilder:
         fallback_id: str | None = None,
         record_type: str | None = None,
         attachments: tuple[str, ...] = (),
+        owned: bool = False,
     ) -> Iterator[Record | Finding]:
         """Yield the record built from one raw item, preceded by any mapping-error findings.
 
@@ -365,6 +373,8 @@ class RecordBuilder:
             fallback_id: Id to use when the data has none; defaults to ``<file name>#<line>``.
             record_type: Type to use when neither the config nor the data names one.
             attachments: Files bound with the record.
+            owned: ``natural`` is a fresh dict nobody else holds (e.g. just parsed), so it is used
+                without a copy.
         """
         ctx = self.ctx
         errors: list[tuple[FieldMapping, str]] = []
@@ -372,14 +382,8 @@ class RecordBuilder:
             data, errors = self.mapping.apply(get)
         else:
             raw = natural() if callable(natural) else natural
-            data = dict(raw)
-        rtype = ctx.record_type or data.pop("record_type", None) or record_type
-        if ctx.record_type:
-            data.pop("record_type", None)
-        rid = data.get(self.id_field)
-        if not (isinstance(rid, (str, int)) and not isinstance(rid, bool) and str(rid)):
-            rid = fallback_id or f"{self._stem}#{line if line is not None else path}"
-        rid = str(rid)
+            data = raw if owned and type(raw) is dict else dict(raw)
+        rid = self._id(data, line, path, fallback_id)
         where = f"{ctx.file}:{line}" if line is not None else ctx.file
         for fm, message in errors:
             yield ctx.finding(
@@ -393,8 +397,44 @@ class RecordBuilder:
                 path=self.locate(path, fm.selector or "") if self.locate else path,
                 hint=f"Correct the value in the export, or the mapping {fm.key!r} in evidence-kit.toml.",
             )
+        yield self.finish(
+            data, line=line, page=page, path=path, rid=rid, record_type=record_type, attachments=attachments
+        )
+
+    def _id(self, data: Mapping[str, Any], line: int | None, path: str | None, fallback: str | None) -> str:
+        rid = data.get(self.id_field)
+        if isinstance(rid, str) and rid:
+            return rid
+        if isinstance(rid, int) and not isinstance(rid, bool):
+            return str(rid)
+        return fallback or f"{self._stem}#{line if line is not None else path}"
+
+    def finish(
+        self,
+        data: dict[str, Any],
+        *,
+        line: int | None = None,
+        page: int | None = None,
+        path: str | None = None,
+        rid: str | None = None,
+        record_type: str | None = None,
+        attachments: tuple[str, ...] = (),
+    ) -> Record | Finding:
+        """Turn canonical ``data`` (a dict the builder may keep and change) into a Record.
+
+        This is the unmapped fast path: sources with no mapping configured may call it directly
+        with a freshly parsed dict. The record type comes from the config, else the data's
+        ``record_type`` key (removed from the data), else ``record_type``.
+        """
+        ctx = self.ctx
+        rtype = ctx.record_type or data.pop("record_type", None) or record_type
+        if ctx.record_type and "record_type" in data:
+            del data["record_type"]
+        if rid is None:
+            rid = self._id(data, line, path, None)
         if not isinstance(rtype, str):
-            yield ctx.finding(
+            where = f"{ctx.file}:{line}" if line is not None else ctx.file
+            return ctx.finding(
                 "ingest.unknown-record-type",
                 f"{where}: the item at {path or '/'} has no record_type and the config gives none for this file.",
                 line=line,
@@ -402,5 +442,5 @@ class RecordBuilder:
                 path=path,
                 hint="Add record_type to this file's [[inputs]] entry.",
             )
-            return
-        yield ctx.record(rtype, rid, data, line=line, page=page, path=path, attachments=attachments)
+        frozen = MappingProxyType(data)  # the Record keeps it as it is: no second copy
+        return ctx.record(rtype, rid, frozen, line=line, page=page, path=path, attachments=attachments)

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, BinaryIO
 
+import orjson
 from lxml import etree
 
 __all__ = [
@@ -140,6 +141,39 @@ def _decode_at(text: str, pos: int, end: int | None = None) -> tuple[Any, int]:
         if problem:
             raise JsonError(problem, pos)
     return value, stop
+
+
+def _fast_loads(raw: bytes) -> Any:
+    r"""Parse with orjson when that provably gives the strict result; return ``_FALLBACK`` otherwise.
+
+    orjson already refuses NaN/Infinity, overflow to infinity, lone surrogates, invalid UTF-8,
+    control characters and trailing data, but it keeps the last of duplicate keys and turns
+    integers beyond 64 bits into floats. Both are detected exactly by re-serialising the value:
+
+    * every key contributes one colon outside strings, and without ``\u`` escapes the strings of
+      the value are the source's strings minus those of dropped duplicates, so the source has more
+      colons than the re-serialised value exactly when a key was dropped;
+    * an integer beyond 64 bits turned float is written back in exponent form (``1.8e19``), so the
+      source has fewer ``e`` characters than the re-serialised value.
+
+    Any mismatch, and any line with ``\u`` escapes, goes to the stdlib decoder, which gives the
+    exact verdict and message.
+    """
+    if b"\\u" in raw:
+        return _FALLBACK
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _FALLBACK
+    dumped = orjson.dumps(value)
+    if raw.count(b":") != dumped.count(b":") or raw.count(b"e") != dumped.count(b"e"):
+        return _FALLBACK
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _walk_ok(value, True, False):
+        return _FALLBACK
+    return value
+
+
+_FALLBACK: Any = object()
 
 
 def loads_strict(text: str) -> Any:
@@ -302,17 +336,17 @@ def iter_json_lines(fh: BinaryIO) -> Iterator[tuple[int, Any | JsonError]]:
         offset += len(raw)
         if n == 1 and raw.startswith(codecs.BOM_UTF8):
             raw, start = raw[3:], start + 3
+        if not raw.strip():
+            continue
+        fast = _fast_loads(raw)
+        if fast is not _FALLBACK:
+            yield n, fast
+            continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield (
-                n,
-                JsonError(
-                    f"not valid UTF-8 at byte offset {start + exc.start} ({exc.reason})", byte=start + exc.start, line=n
-                ),
-            )
-            continue
-        if not text.strip():
+            at = start + exc.start
+            yield n, JsonError(f"not valid UTF-8 at byte offset {at} ({exc.reason})", byte=at, line=n)
             continue
         try:
             value, end = _decode_at(text, _skip_ws(text, 0))

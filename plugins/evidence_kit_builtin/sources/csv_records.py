@@ -148,7 +148,7 @@ class CsvSource:
                     return value.strip() if isinstance(value, str) else value
 
                 yield from builder.build(
-                    lambda cells=cells: {k: v for k, v in cells.items() if v.strip()},
+                    {k: v for k, v in cells.items() if v.strip()},
                     get,
                     line=line,
                     path=f"row {line}",

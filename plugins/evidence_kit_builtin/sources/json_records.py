@@ -96,6 +96,7 @@ class JsonSource:
             yield from self._record(item, ctx, builder, line, f"{base}/{i}")
 
     def _read_lines(self, fh: Any, ctx: SourceContext, builder: RecordBuilder) -> Iterator[Record | Finding]:
+        plain = builder.mapping is None
         for n, value in iter_json_lines(fh):
             if isinstance(value, JsonError):
                 yield ctx.finding(
@@ -105,7 +106,10 @@ class JsonSource:
                     hint="Fix or re-export that line.",
                 )
                 continue
-            yield from self._record(value, ctx, builder, n, f"/{n - 1}")
+            if plain and type(value) is dict:
+                yield builder.finish(value, line=n, path=f"/{n - 1}")
+            else:
+                yield from self._record(value, ctx, builder, n, f"/{n - 1}")
 
     def _record(
         self, value: Any, ctx: SourceContext, builder: RecordBuilder, line: int, pointer: str
@@ -119,7 +123,7 @@ class JsonSource:
                 path=pointer or "/",
             )
             return
-        yield from builder.build(value, _getter(value), line=line, path=pointer or "/")
+        yield from builder.build(value, _getter(value), line=line, path=pointer or "/", owned=True)
 
 
 @hookimpl(trylast=True)

@@ -15,6 +15,7 @@ children as lists, ``xsi:nil`` elements left out. Locations are the element's li
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -161,7 +162,7 @@ class XmlSource:
                 except etree.XPathError as exc:
                     raise ValueError(str(exc)) from None
 
-            yield from builder.build(lambda el=el: element_to_dict(el), get, line=el.sourceline, path=tree.getpath(el))
+            yield from builder.build(partial(element_to_dict, el), get, line=el.sourceline, path=tree.getpath(el))
 
     def _validate(self, tree: etree._ElementTree, name: str, ctx: SourceContext) -> Iterator[Finding]:
         candidates = [(ctx.bundle / name, ctx.bundle), (schema_dir() / name, schema_dir())]
