@@ -988,7 +988,7 @@ def _intake_forms(story: _Story, block: int, lots: list[_Lot]) -> list[dict[str,
     ):  # fmt: skip
         lot = lots[lot_index]
         year = day.year
-        cid = f"CMP-{year}-9{story.next('intake-' + str(year)):03d}"  # the intake forms' own number range
+        cid = f"CMP-{year}-{story.next('cmp-' + str(year)):04d}"  # numbered on intake, after the eQMS ones
         hospital = rng.choice(HOSPITALS)
         out.append(
             {
@@ -1009,8 +1009,10 @@ def _intake_forms(story: _Story, block: int, lots: list[_Lot]) -> list[dict[str,
                 "mdr_reportable": "No",
                 "mdr_decision_date": add_workdays(day, 1).isoformat(),
                 "mdr_rationale": "No injury; a recurrence would not be likely to cause serious injury.",
+                "mdr_decided_by": BRENNAN.name,
                 "corrective_action_needed": False,
                 "no_capa_rationale": "Pending evaluation of the returned sample.",
+                "corrections_none": "No correction yet: the returned sample is being evaluated.",
                 "reply": {"none": True, "reason": "Reply follows the investigation."},
                 "status": "investigating",
                 "taken_by": ALVAREZ.name,
@@ -1134,6 +1136,10 @@ def _seed_defects(
              "803.50(a) gives 30 calendar days from awareness; late MDRs are among the most cited device "
              "violations and feed warning letters.")  # fmt: skip
     missing = mdrs.pop(2)
+    b.defect("records.id-sequence-gap", F_MDR, mdrs[2]["id"], "/id",
+             f"MDR report number {missing['report_number']} was assigned but no report is on file",
+             "A gap in the MDR log is what an investigator sees first when a decided-reportable event was never "
+             "submitted (ALCOA+ complete).")  # fmt: skip
     b.defect("reporting.mdr-report-missing", F_COMPLAINTS, missing["complaint_id"], "/mdr_decision/reportable",
              "complaint decided MDR-reportable but no MDR report is in the bundle",
              "A reportable event with no report on file is an unreported MDR (803.50, ISO 13485 8.2.3): "
@@ -1282,8 +1288,14 @@ def _seed_defects(
     b.defect("chronology.design-change-order", F_DCR, dcr["id"], "/implemented_at",
              "change implemented four days before it was approved",
              "ISO 13485 7.3.9: design changes are approved before implementation.")  # fmt: skip
-    # -- the intake forms: not yet in the eQMS, so no MDR decision was ever recorded ------------------
-    del forms, mrs, ncs
+    # -- the intake forms: the second was never evaluated for MDR reportability --------------------------
+    f = forms[-1]
+    f["mdr_reportable"] = f["mdr_decision_date"] = f["mdr_rationale"] = f["mdr_decided_by"] = ""
+    b.defect("complaints.mdr-decision-missing", f"forms/complaint_intake/{f['id']}_intake.pdf", f["id"],
+             "/mdr_decision", "phone complaint (faster-than-ordered infusion) left without an MDR decision on the "
+             "intake form", "An over-infusion event is exactly the kind of complaint that needs a documented Part "
+             "803 evaluation; leaving the form's MDR section blank means nobody made one.")  # fmt: skip
+    del mrs, ncs
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -1703,10 +1715,11 @@ def _forms(b: Bundle, forms: list[dict[str, Any]]) -> None:
             ("MDRReportable", "MDR reportable? (Yes/No)", f["mdr_reportable"]),
             ("MDRDecisionDate", "MDR decision date", f["mdr_decision_date"]),
             ("MDRRationale", "MDR decision rationale", f["mdr_rationale"]),
-            ("MDRDecidedBy", "MDR decided by", BRENNAN.name),
+            ("MDRDecidedBy", "MDR decided by", f["mdr_decided_by"]),
             ("InvestigationStarted", "Investigation started", f["investigation"]["started"]),
             ("InvestigationFindings", "Investigation findings", f["investigation"]["findings"]),
             ("NoCapaRationale", "Why no CAPA", f["no_capa_rationale"]),
+            ("CorrectionsNone", "Corrections (none, because)", f["corrections_none"]),
             ("ReplyNone", "Reply to complainant", f["reply"]["reason"]),
             ("Status", "Status", f["status"]),
         ]
