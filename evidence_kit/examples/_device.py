@@ -378,16 +378,12 @@ def _lots(story: _Story, block: int) -> list[_Lot]:
         product = SET2 if i % 5 == 4 else SET
         mfg = weekday_on_or_after(start + days(i * 36 + rng.randint(0, 6)))
         n = story.next("lot")
-        lot = f"{'A' if product is SET else 'B'}{mfg:%y}-{1000 + n:04d}"
+        number = f"{'A' if product is SET else 'B'}{mfg:%y}-{1000 + n:04d}"
         inspected = add_workdays(mfg, 1)
-        released_labeling = inspected
         released = add_workdays(mfg, rng.randint(5, 9))
-        lots.append(_Lot(product, lot, mfg, mfg.replace(day=1) + days(3 * 365 + 31), inspected, released_labeling,
-                         released))  # fmt: skip
-    for lot in lots:  # expiry: last day of the month three years on
-        first = dt.date(lot.mfg.year + 3, lot.mfg.month, 1)
-        nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-        lot.expiry = nxt - days(1)
+        first = dt.date(mfg.year + 3, mfg.month, 1)  # expiry: last day of the month three years on
+        expiry = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1) - days(1)
+        lots.append(_Lot(product, number, mfg, expiry, inspected, inspected, released))
     return lots
 
 

@@ -107,7 +107,7 @@ def build(seed: int, size: int) -> Bundle:
 
 def _block(story: _Story, block: int, out: dict[str, list[dict[str, Any]]]) -> None:
     rng = story.rng
-    batches = []
+    batches: list[dict[str, Any]] = []
     for i in range(12):
         name, strength, code = PRODUCTS[i % 3]
         made = weekday_on_or_after(dt.date(2025, 1, 13) + days(i * 47 + rng.randint(0, 9)))
@@ -461,7 +461,8 @@ def _documents(story: _Story) -> None:
     register = []
     for number, rev, title, start, body in DOCS:
         approved = weekday_on_or_after(start - days(10))
-        entry = {
+        signed_at = local_time(approved, 15, 0, zone="eastern")
+        entry: dict[str, Any] = {
             "id": f"{number}-{rev}",
             "doc_number": number,
             "rev": rev,
@@ -472,7 +473,7 @@ def _documents(story: _Story) -> None:
             "approval": {
                 "printed_name": RAMAN.name,
                 "signer_id": RAMAN.user_id,
-                "signed_at": local_time(approved, 15, 0, zone="eastern"),
+                "signed_at": signed_at,
                 "meaning": "approved",
                 "signature_id": f"LPK-SIG-{story.next('sig'):06d}",
             },
@@ -483,7 +484,7 @@ def _documents(story: _Story) -> None:
             _pdf.sop_pdf(
                 COMPANY, number, rev, title, start.isoformat(),
                 [("Purpose", f"Defines {title.lower()} at the Raleigh site."), ("Procedure", body)],
-                [(RAMAN.name, "approved", entry["approval"]["signed_at"])],
+                [(RAMAN.name, "approved", signed_at)],
             ),
         )  # fmt: skip
     b.add_json(F_DOCS, register)
