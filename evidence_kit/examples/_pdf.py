@@ -121,15 +121,15 @@ def label_proof_scan(company: str, title: str, lines: Sequence[str], bars: str) 
     """
     img = Image.new("L", (1100, 700), 236)
     draw = ImageDraw.Draw(img)
-    font = ImageFont.load_default()
+    font = ImageFont.load_default(size=30)
     draw.rectangle((40, 40, 1060, 660), outline=30, width=4)
-    draw.text((70, 70), company, fill=20, font=font)
+    draw.text((70, 70), company.upper(), fill=20, font=font)
     for i, line in enumerate(lines):
-        draw.text((70, 120 + 34 * i), line, fill=25, font=font)
+        draw.text((70, 130 + 50 * i), line, fill=25, font=font)
     x = 70
     for ch in bars:
         w = 2 + int(ch) % 4
-        draw.rectangle((x, 520, x + w, 620), fill=15)
+        draw.rectangle((x, 530, x + w, 630), fill=15)
         x += w + 3 + int(ch) % 3
     for i in range(0, 1100, 7):  # scanner streaks
         draw.line((i, 0, i + 40, 700), fill=226 + i % 9)
