@@ -1115,7 +1115,9 @@ def _seed_defects(
              "signature date-time without a time zone",
              "A signing time without a zone cannot be ordered against other events (11.50(a)(2)); a "
              "warning, but a frequent data-integrity observation.")  # fmt: skip
-    c = next(x for x in reversed(closed) if not x.get("investigated") and x["received_date"] >= "2026-03-01")
+    c = next(
+        x for x in reversed(closed) if "no_investigation_justification" in x and x["received_date"] >= "2026-03-01"
+    )
     c["no_investigation_justification"] += " Evaluated per 21 CFR 820.198(b)."
     b.defect("records.outdated-citation", F_COMPLAINTS, c["id"], "/no_investigation_justification",
              "a complaint decided after 2 Feb 2026 justifies itself under 21 CFR 820.198, which the QMSR removed",
@@ -1131,8 +1133,12 @@ def _seed_defects(
              "30-day MDR submitted 41 calendar days after awareness",
              "803.50(a) gives 30 calendar days from awareness; late MDRs are among the most cited device "
              "violations and feed warning letters.")  # fmt: skip
-    missing = mdrs.pop(2)
-    b.defect("records.id-sequence-gap", F_MDR, mdrs[2]["id"], "/id",
+    numbered = sorted(mdrs, key=lambda m: m["report_number"])
+    at = next(i for i in range(1, len(numbered) - 1) if numbered[i]["id"] != late["id"]
+              and numbered[i + 1]["report_number"][:15] == numbered[i]["report_number"][:15])  # fmt: skip
+    missing, successor = numbered[at], numbered[at + 1]
+    mdrs.remove(missing)
+    b.defect("records.id-sequence-gap", F_MDR, successor["id"], "/id",
              f"MDR report number {missing['report_number']} was assigned but no report is on file",
              "A gap in the MDR log is what an investigator sees first when a decided-reportable event was never "
              "submitted (ALCOA+ complete).")  # fmt: skip
@@ -1226,11 +1232,12 @@ def _seed_defects(
     b.defect("part11.signature-incomplete", F_LI, f"LI-{lots[17].lot}", "/signatures/0/signed_at",
              "inspection marked approved; the e-signature has no date-time",
              "An undated approval: 11.50(a) requires the date and time of signing on every signed record.")  # fmt: skip
-    lots[14].ids["novak_early"] = "1"
-    b.defect("chronology.training-after-signature", F_LI, f"LI-{lots[14].lot}", "/signatures/0/signed_at",
-             "inspector signed under WI-LBL-004 rev C before her training on it was completed",
-             "ISO 13485 6.2: people doing work affecting quality must be competent; training after the fact "
-             "is a routine 483 item.")  # fmt: skip
+    if block == 0:  # the new inspector's first week (her training record is dated from this lot)
+        lots[14].ids["novak_early"] = "1"
+        b.defect("chronology.training-after-signature", F_LI, f"LI-{lots[14].lot}", "/signatures/0/signed_at",
+                 "inspector signed under WI-LBL-004 rev C before her training on it was completed",
+                 "ISO 13485 6.2: people doing work affecting quality must be competent; training after the fact "
+                 "is a routine 483 item.")  # fmt: skip
     lots[8].ids["old_rev"] = "1"
     b.defect("chronology.procedure-not-in-force", F_LI, f"LI-{lots[8].lot}", "/procedures/0",
              "inspection cites WI-LBL-004 rev B after rev C took effect",
