@@ -1298,7 +1298,19 @@ def _seed_defects(
              "/mdr_decision", "phone complaint (faster-than-ordered infusion) left without an MDR decision on the "
              "intake form", "An over-infusion event is exactly the kind of complaint that needs a documented Part "
              "803 evaluation; leaving the form's MDR section blank means nobody made one.")  # fmt: skip
-    del mrs, ncs
+    # -- management review and nonconforming product ------------------------------------------------------
+    mr = mrs[1]
+    mr["inputs"] = [i for i in mr["inputs"] if i not in ("regulatory_reporting", "regulatory_changes")]
+    b.defect("management.review-inputs", F_MR, mr["id"], "/inputs",
+             "review skipped the regulatory-reporting and new-regulation inputs (the QMSR transition half-year)",
+             "ISO 13485 5.6.2 lists the inputs; a review that never looked at MDR reporting or the QMSR change "
+             "shows management was not engaged with compliance.")  # fmt: skip
+    nc = next(n for n in ncs if n.get("disposition") == "concession")
+    del nc["concession"]["authorized_by"]
+    b.defect("production.concession-incomplete", F_NCS, nc["id"], "/concession/authorized_by",
+             "use-as-is concession with no record of who authorized it",
+             "ISO 13485 8.3.2: a concession records the justification and the identity of the person who "
+             "authorized it; an anonymous concession lets nonconforming product out unchecked.")  # fmt: skip
 
 
 # --- writing ---------------------------------------------------------------------------------------
