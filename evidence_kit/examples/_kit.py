@@ -83,6 +83,7 @@ class Bundle:
             path = root / rel
             if not path.exists() or path.read_bytes() != self.files[rel]:
                 write_bytes_atomic(path, self.files[rel])
+                path.chmod(0o644)  # the atomic writer's temp file is private; these are shareable examples
             out.append(path)
         for d in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
             if not any(d.iterdir()):
