@@ -245,7 +245,12 @@ def iter_json_document(fh: BinaryIO, *, chunk: int = CHUNK) -> Iterator[tuple[An
     line_at = 0
 
     def where(at: int) -> int:
-        return line + buf.count("\n", line_at, at)
+        nonlocal line, line_at
+        if at < line_at:  # an error position before the last counted place
+            return line - buf.count("\n", at, line_at)
+        line += buf.count("\n", line_at, at)
+        line_at = at
+        return line
 
     def more() -> bool:
         nonlocal buf, pos, line, line_at
