@@ -159,7 +159,7 @@ def _fast_loads(raw: bytes) -> Any:
     Any mismatch, and any line with ``\u`` escapes, goes to the stdlib decoder, which gives the
     exact verdict and message.
     """
-    if b"\\u" in raw:
+    if b"\\" in raw and b"\\u" in raw:  # one-byte search first: most lines have no escape at all
         return _FALLBACK
     try:
         value = orjson.loads(raw)
@@ -245,7 +245,12 @@ def iter_json_document(fh: BinaryIO, *, chunk: int = CHUNK) -> Iterator[tuple[An
     line_at = 0
 
     def where(at: int) -> int:
-        return line + buf.count("\n", line_at, at)
+        nonlocal line, line_at
+        if at < line_at:  # an error position before the last counted place
+            return line - buf.count("\n", at, line_at)
+        line += buf.count("\n", line_at, at)
+        line_at = at
+        return line
 
     def more() -> bool:
         nonlocal buf, pos, line, line_at
@@ -336,7 +341,7 @@ def iter_json_lines(fh: BinaryIO) -> Iterator[tuple[int, Any | JsonError]]:
         offset += len(raw)
         if n == 1 and raw.startswith(codecs.BOM_UTF8):
             raw, start = raw[3:], start + 3
-        if not raw.strip():
+        if len(raw) < 8 and not raw.strip():
             continue
         fast = _fast_loads(raw)
         if fast is not _FALLBACK:
@@ -347,6 +352,8 @@ def iter_json_lines(fh: BinaryIO) -> Iterator[tuple[int, Any | JsonError]]:
         except UnicodeDecodeError as exc:
             at = start + exc.start
             yield n, JsonError(f"not valid UTF-8 at byte offset {at} ({exc.reason})", byte=at, line=n)
+            continue
+        if not text.strip():
             continue
         try:
             value, end = _decode_at(text, _skip_ws(text, 0))
