@@ -16,7 +16,7 @@ import pytest
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit._plugins import build_registry, get_plugin_manager
 from evidence_kit.cli import ExitCode
-from evidence_kit.examples import PROFILES, findings_of, generate, parse_defects
+from evidence_kit.examples import DEFAULT_SEED, PROFILES, findings_of, generate, parse_defects
 
 from .conftest import ROOT
 
@@ -97,10 +97,11 @@ def test_device_bundle_builds_through_the_fda_profile(cli, tmp_path):
     assert any("Medical Device Reporting" in t for t in titles), titles
 
 
+@pytest.mark.parametrize(("size", "seed"), [(2, DEFAULT_SEED), (1, 5)])
 @pytest.mark.parametrize("profile", sorted(PROFILES))
-def test_scaled_bundle_reports_exactly_its_defects(tmp_path, profile):
-    """At size 2 (as benchmarks scale it) the report still equals the generated DEFECTS.md."""
-    generate(tmp_path, size=2, profiles=[profile])
+def test_scaled_or_reseeded_bundle_reports_exactly_its_defects(tmp_path, profile, size, seed):
+    """Scaled (as benchmarks do) or reseeded, the report still equals the generated DEFECTS.md."""
+    generate(tmp_path, size=size, seed=seed, profiles=[profile])
     root = tmp_path / PROFILES[profile][0]
     rows = {(d.code, d.file, d.record, d.field or "") for d in parse_defects((root / "DEFECTS.md").read_text())}
     found = {k for k in findings_of(root) if k[0] not in NOT_DEFECTS}

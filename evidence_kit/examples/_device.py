@@ -442,11 +442,12 @@ def _quality_events(
         group = by_mode[mode.key]
         k = 3 if len(group) > 4 else 2
         crossed = dt.date.fromisoformat(group[k - 1]["received_date"])  # the trend threshold was reached here
-        triggers = [c for c in group[:k] if dt.date.fromisoformat(c["received_date"]) >= crossed - days(20)]
+        triggers = [c for c in group[:k] if dt.date.fromisoformat(c["received_date"]) >= crossed - days(15)]
         extra_nc = next((n for n in ncs if n["_mode"] == mode.key), None)
         if extra_nc is not None:  # incoming inspection found the same failure that month
             detected = weekday_on_or_after(crossed - days(rng.randint(2, 12)))
             extra_nc["detected_at"] = detected.isoformat()
+            extra_nc["lot"] = f"supplier lot {mode.key[:2].upper()}-{rng.randint(1000, 9999)}"  # incoming inspection
             extra_nc["closed_at"] = add_workdays(detected, rng.randint(8, 20)).isoformat()
             for key in ("concession", "rework"):
                 if key in extra_nc:
