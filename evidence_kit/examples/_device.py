@@ -1040,8 +1040,10 @@ def _seed_defects(
     closed = [c for c in complaints if c["status"] == "closed" and not c["mdr_decision"]["reportable"]]
     investigated = [c for c in closed if c.get("investigated") and not c.get("capa_ids")]
 
+    chosen = story.rng.sample(investigated, 11)  # one complaint per defect, never two defects on one
+
     def pick(pool: list[dict[str, Any]], n: int) -> dict[str, Any]:
-        return pool[(n * 7 + block * 3) % len(pool)]
+        return chosen[n]
 
     # -- complaints: the 820.35(a) elements, MDR decision, CAPA link ------------------------------
     c = pick(investigated, 0)
