@@ -1042,55 +1042,52 @@ def _seed_defects(
 
     chosen = story.rng.sample(investigated, 11)  # one complaint per defect, never two defects on one
 
-    def pick(pool: list[dict[str, Any]], n: int) -> dict[str, Any]:
-        return chosen[n]
-
     # -- complaints: the 820.35(a) elements, MDR decision, CAPA link ------------------------------
-    c = pick(investigated, 0)
+    c = chosen[0]
     c["corrective_action_needed"] = True
     del c["no_capa_rationale"]
     b.defect("complaints.capa-missing", F_COMPLAINTS, c["id"], "/capa_ids",
              "corrective_action_needed is true but no CAPA is linked and no rationale is given",
              "A complaint the firm itself says needs corrective action, with no CAPA, is the classic 483 "
              "observation under ISO 13485 8.2.2(f) / 8.5.2(a): the loop is never closed.")  # fmt: skip
-    c = pick(investigated, 1)
+    c = chosen[1]
     del c["mdr_decision"]
     b.defect("complaints.mdr-decision-missing", F_COMPLAINTS, c["id"], "/mdr_decision",
              "no MDR reportability decision at all",
              "Every complaint needs a documented Part 803 decision (820.10(b)(3), 803.18(b)(1)(i)); FDA "
              "cites missing MDR evaluations in most complaint-handling 483s.")  # fmt: skip
-    c = pick(investigated, 2)
+    c = chosen[2]
     c["investigated"] = False
     del c["investigation"]
     b.defect("complaints.investigation-not-justified", F_COMPLAINTS, c["id"], "/no_investigation_justification",
              "investigated is false with no justification and no similar-investigation reference",
              "820.35(a) allows skipping an investigation only with a recorded justification; an "
              "uninvestigated spec failure with no reason is a direct citation.")  # fmt: skip
-    c = pick(investigated, 3)
+    c = chosen[3]
     del c["complainant"]["phone"]
     b.defect("complaints.complainant-missing", F_COMPLAINTS, c["id"], "/complainant/phone",
              "complainant phone missing (no unknown_reason)",
              "820.35(a)(4) requires the complainant's name, address and phone; without them the firm "
              "cannot follow up or reply.")  # fmt: skip
-    c = pick(investigated, 4)
+    c = chosen[4]
     del c["reply"]
     b.defect("complaints.reply-missing", F_COMPLAINTS, c["id"], "/reply",
              "no reply and no explicit none",
              "820.35(a)(7) requires any reply to the complainant to be recorded; a blank leaves the "
              "investigator unable to tell whether the customer was ever answered.")  # fmt: skip
-    c = pick(investigated, 5)
+    c = chosen[5]
     del c["corrections"]
     b.defect("complaints.correction-missing", F_COMPLAINTS, c["id"], "/corrections",
              "no corrections list and no explicit none",
              "820.35(a)(6) requires any correction or corrective action taken to be recorded.")  # fmt: skip
-    c = pick(investigated, 6)
+    c = chosen[6]
     for k in ("udi", "lot", "other_device_ids"):
         c.pop(k, None)
     b.defect("complaints.device-id-missing", F_COMPLAINTS, c["id"], "/udi",
              "no UDI, UPC or other device identification, and no reason",
              "820.35(a)(3) requires the UDI or other identification; without it the complaint cannot be "
              "tied to a lot, so trending and recalls miss it.")  # fmt: skip
-    c = pick(investigated, 7)
+    c = chosen[7]
     c["udi"] = c["udi"].replace(c["udi"][4:18], wrong_check(c["udi"][4:18]))
     b.defect("udi.gs1-check-digit", F_COMPLAINTS, c["id"], "/udi",
              "GS1 GTIN in the UDI has a wrong check digit (transcription error)",
@@ -1099,20 +1096,20 @@ def _seed_defects(
     b.defect("udi.di-not-in-master", F_COMPLAINTS, c["id"], "/udi",
              "the mistyped DI matches no product in the device master",
              "The complaint cannot be tied to a product, so it drops out of that product's trend.")  # fmt: skip
-    c = pick(investigated, 8)
+    c = chosen[8]
     c["closed_date"] = (dt.date.fromisoformat(c["received_date"]) - days(3)).isoformat()
     b.defect("chronology.complaint-order", F_COMPLAINTS, c["id"], "/closed_date",
              "closed_date is before received_date (keyed wrong year/month)",
              "Impossible chronology undermines every date in the file (ALCOA+ consistent); investigators "
              "read it as back-dating.")  # fmt: skip
-    c = pick(investigated, 9)
+    c = chosen[9]
     sigs = c["signatures"]
     sigs[1]["signed_at"] = sigs[0]["signed_at"].replace("T09:", "T07:")
     b.defect("part11.signature-order", F_COMPLAINTS, c["id"], "/signatures/1/signed_at",
              "the approval is signed before the review",
              "Approval before review means the reviewer's check was not in front of the approver "
              "(11.10(f) sequencing; SIG-07).")  # fmt: skip
-    c = pick(investigated, 10)
+    c = chosen[10]
     c["signatures"][0]["signed_at"] = c["signatures"][0]["signed_at"][:19]
     b.defect("part11.signature-no-zone", F_COMPLAINTS, c["id"], "/signatures/0/signed_at",
              "signature date-time without a time zone",
