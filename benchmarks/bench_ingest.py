@@ -276,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
                 rs_runs.append(bare_rs(dicts, rs))
             stage_s, rs_s = min(stage_runs), min(rs_runs)
             print(
-                f"ingest+validate stage (in-process, best of {args.repeat}): {stage_s:.2f} s, {n / stage_s:,.0f} records/s"
+                f"ingest+validate stage (in-process, best of {args.repeat}): {stage_s:.2f} s, "
+                f"{n / stage_s:,.0f} records/s"
             )
             print(
                 f"bare jsonschema-rs is_valid loop: {rs_s:.2f} s ({args.records / rs_s:,.0f} records/s); "
