@@ -79,6 +79,12 @@ def evidence_ids(req: Requirement, records: RecordSet, docs: list[Candidate], wi
     return list(dict.fromkeys(ids))
 
 
+def _wanted(req: Requirement) -> str:
+    types = ["any record" if t == "*" else t for t in req.record_types] + list(req.document_kinds)
+    cond = ", ".join(f"{k}={'set' if v is True else v}" for k, v in req.requires)
+    return "/".join(types or ["records"]) + (f" ({cond})" if cond else "")
+
+
 def _verdict(has_proc: bool, n: int) -> str:
     if has_proc:
         return COVERED if n else PROCEDURE_ONLY
@@ -114,14 +120,14 @@ def assess(req: Requirement, records: RecordSet, docs: list[Candidate], win: Win
             req,
             sev,
             f"{where}: missing. Expected a procedure citing {' or '.join(req.clause_strings)} and "
-            f"{'/'.join(req.record_types + req.document_kinds) or 'records'} in the record window "
+            f"{_wanted(req)} in the record window "
             f"{win.start}..{win.end}; found neither.{extra}",
             "gap.requirement-missing",
         )
     elif verdict != COVERED or thin:
         sev = Severity.INFO if req.missing_severity == "info" else Severity.WARNING
         if verdict == PROCEDURE_ONLY:
-            kinds = "/".join(req.record_types + req.document_kinds)
+            kinds = _wanted(req)
             detail = (
                 f"procedure only: {procs[0]['id']} cites it, but no {kinds} record in the window {win.start}..{win.end}"
             )

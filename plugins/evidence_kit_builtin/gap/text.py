@@ -109,7 +109,7 @@ def bundle_path(settings: Mapping[str, Any]) -> Path | None:
 TERMINOLOGY: dict[str, Any] = read_json("terminology.json")
 
 _CITATION = re.compile(
-    r"(?:21\s*C\.?F\.?R\.?\s*(?:Part\s*)?|§+\s*|\bsection\s+|\bsec\.\s*)?(?<![\d.])820\.(\d{1,3})(?![\d])((?:\s*\([a-z0-9]+\))*)",
+    r"(?:21\s*C\.?F\.?R\.?\s*(?:Part\s*)?|§+\s*|\bsection\s+|\bsec\.\s*)?(?<![\d.])820\.(\d{1,3})(?![\d])((?:\s*(?-i:\([a-z0-9]{1,4}\)))*)",
     re.I,
 )
 
