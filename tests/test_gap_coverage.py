@@ -150,3 +150,23 @@ def test_gap_command_runs_qmm_readiness_for_the_qmm_profile(make_bundle: Any, cl
     code, out, _ = cli("gap", bundle)
     assert code == 0
     assert "QMM self-assessment" in out and "CAPA effectiveness rate: 1/1 (100%)" in out
+
+
+def test_config_accepts_foia_flag_and_settings_carry_bundle(make_bundle: Any) -> None:
+    from evidence_kit._config import load_config
+
+    bundle = make_bundle({}, toml=TOML + "foia_confidential = true\n\n[binder]\nfoia_confidential = true\n")
+    settings = load_config(bundle).settings()
+    assert settings["inspection"]["foia_confidential"] is True and settings["binder"]["foia_confidential"] is True
+    assert settings["bundle"] == str(bundle.resolve())
+
+
+def test_analyses_are_registered_by_the_hook(pm: Any) -> None:
+    from evidence_kit._plugins import build_registry
+
+    analyses = build_registry(pm).analyses
+    assert {"gap", "qmm-readiness"} <= set(analyses)
+    assert analyses["gap"].profiles == frozenset({"fda-qmsr"})
+    assert {"risk_management_file", "improvement_plan", "business_continuity_plan"} <= set(
+        build_registry(pm).record_types
+    )
