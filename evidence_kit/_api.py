@@ -118,3 +118,17 @@ def analyse(bundle: Path | str, names: Iterable[str] = (), **kwargs: Any) -> tup
     settings = result.config.settings()
     out = {n: analyses[n].analyse(result.records, result.report, settings, result.config.as_of) for n in wanted}
     return result, out
+
+
+def analysis_pages(result: Run) -> list[tuple[str, str, bytes]]:
+    """Return ``(name, title, pdf bytes)`` for every analysis of the run's binder profile, for the binder.
+
+    The binder merges these PDFs as their own sections (after the front matter).
+    """
+    settings = result.config.settings()
+    out = []
+    for name, a in sorted(result.registry.analyses.items()):
+        if result.config.profile in a.profiles:
+            data = a.analyse(result.records, result.report, settings, result.config.as_of)
+            out.append((name, a.title, a.render_pdf(data)))
+    return out

@@ -170,3 +170,10 @@ def test_analyses_are_registered_by_the_hook(pm: Any) -> None:
     assert {"risk_management_file", "improvement_plan", "business_continuity_plan"} <= set(
         build_registry(pm).record_types
     )
+
+
+def test_analysis_pages_for_the_binder(make_bundle: Any) -> None:
+    from evidence_kit._api import analysis_pages, run
+
+    ((name, title, pdf),) = analysis_pages(run(_bundle(make_bundle)))
+    assert (name, title) == ("gap", "QMSR gap analysis") and pdf.startswith(b"%PDF-")
