@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,17 +73,27 @@ def pdf_pages(bundle: Path, rel: str) -> list[Passage]:
     path = (bundle / rel).resolve()
     if not path.is_file() or bundle.resolve() not in path.parents:
         return []
+    st = path.stat()
+    return [Passage(text, file=rel, page=n) for n, text in _page_texts(str(path), st.st_size, st.st_mtime_ns)]
+
+
+@lru_cache(maxsize=2048)
+def _page_texts(path: str, size: int, mtime_ns: int) -> tuple[tuple[int, str], ...]:
+    """Extract the page texts of one PDF once per process (the terminology rules and the gap analysis share it).
+
+    ``size`` and ``mtime_ns`` are part of the cache key, so a changed file is read again.
+    """
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        reader = PdfReader(io.BytesIO(path.read_bytes()))
+        reader = PdfReader(io.BytesIO(Path(path).read_bytes()))
         out = []
         for n, page in enumerate(reader.pages[:MAX_PDF_PAGES], 1):
             text = page.extract_text() or ""
             if text.strip():
-                out.append(Passage(text, file=rel, page=n))
-        return out
+                out.append((n, text))
+        return tuple(out)
     except Exception:  # pypdf raises many types on damaged or encrypted files; no text is the honest answer
-        return []
+        return ()
 
 
 def record_passages(record: Record, bundle: Path | None, seen_pdfs: set[str] | None = None) -> list[Passage]:
