@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 from evidence_kit_builtin.gap.coverage import gap_analysis, render_text
+from gap_helpers import NOW, SETTINGS, capa, complaint, rec, sop
 
 from evidence_kit.model import Finding, Location, RecordSet, Report, Severity
-
-from .gap_helpers import NOW, SETTINGS, capa, complaint, rec, sop
 
 
 def _report(findings: tuple[Finding, ...] = ()) -> Report:

@@ -16,11 +16,10 @@ from evidence_kit_builtin.rules.improvement_plan import (
     checkpoint_overdue,
     checkpoints,
 )
+from gap_helpers import NOW, SETTINGS, capa, complaint, rec, sop
 from pypdf import PdfReader
 
 from evidence_kit.model import RecordSet, Report
-
-from .gap_helpers import NOW, SETTINGS, capa, complaint, rec, sop
 
 
 def _report() -> Report:
@@ -163,7 +162,7 @@ def test_checkpoints_and_overdue_rule() -> None:
 
 
 def run_rule_(r: Any, records: list[Any]) -> list[Any]:
-    from .gap_helpers import run_rule
+    from gap_helpers import run_rule
 
     return run_rule(r, records)
 

@@ -11,8 +11,7 @@ from evidence_kit_builtin.rules.risk import (
     reference_dangling,
     reference_missing,
 )
-
-from .gap_helpers import capa, complaint, rec, run_rule
+from gap_helpers import capa, complaint, rec, run_rule
 
 
 def _risk_file(**extra: Any) -> Any:

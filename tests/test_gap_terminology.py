@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 from evidence_kit_builtin.rules.terminology import retired_citation, retired_term
+from gap_helpers import rec, run_rule, sop
 from reportlab.pdfgen.canvas import Canvas
-
-from .gap_helpers import rec, run_rule, sop
 
 
 @pytest.mark.parametrize(
