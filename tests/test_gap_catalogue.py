@@ -94,3 +94,9 @@ def test_qmm_catalogue_has_the_five_practice_areas() -> None:
 )
 def test_clause_pattern(cite: str, text: str, hit: bool) -> None:
     assert bool(clause_pattern(cite).search(text)) is hit
+
+
+def test_bare_section_covers_only_a_bare_citation() -> None:
+    assert clause_pattern("21 CFR 820.45").search("labeling controls per 21 CFR 820.45.")
+    assert not clause_pattern("21 CFR 820.45").search("examined per 21 CFR 820.45(a)")
+    assert not clause_pattern("21 CFR 820.10").search("MDR per 21 CFR 820.10(b)(3)")

@@ -176,3 +176,9 @@ def test_analysis_pages_for_the_binder(make_bundle: Any) -> None:
 
     ((name, title, pdf),) = analysis_pages(run(_bundle(make_bundle)))
     assert (name, title) == ("gap", "QMSR gap analysis") and pdf.startswith(b"%PDF-")
+
+
+def test_master_data_counts_whatever_its_date() -> None:
+    dm = rec("device_master", {"id": "DM-LVP200", "di": "00812345100204", "gudid_published": "2021-06-14"})
+    rows = _rows(gap_analysis(RecordSet.of([*_records(), dm]), _report(), SETTINGS, NOW))
+    assert rows["QMSR-820.10(b)(1)"]["verdict"] == "records only" and rows["QMSR-820.10(b)(1)"]["records"] == 1

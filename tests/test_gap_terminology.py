@@ -108,3 +108,8 @@ def test_pdf_procedure_page_is_located(make_bundle: Any, cli: Any) -> None:
     term = next(f for f in findings if f["code"] == "terminology.retired-term")
     assert term["location"]["page"] == 2 and "medical device file" in term["message"]
     assert code == 0  # warnings only
+
+
+def test_transition_notes_are_historical() -> None:
+    note = "QMSR transition: cites 21 CFR 820.35(a) and ISO 13485:2016 8.2.2 instead of 820.198."
+    assert run_rule(retired_citation, [sop("SOP-QA-012-D", "Complaints", note)]) == []

@@ -105,7 +105,8 @@ def clause_pattern(cite: str) -> re.Pattern[str]:
     """Return a case-insensitive pattern finding ``cite`` (or a sub-clause of it) in free text.
 
     ``ISO 13485:2016 8.2.2`` matches "ISO 13485:2016 §8.2.2", "ISO 13485 clause 8.2.2(d)" and
-    "13485, 8.2.2.1", not "8.2.20". ``21 CFR 820.35(a)`` matches "820.35(a)" and "§ 820.35 (a)(3)".
+    "13485, 8.2.2.1", not "8.2.20". ``21 CFR 820.35(a)`` matches "820.35(a)" and "§ 820.35 (a)(3)";
+    ``21 CFR 820.45`` matches a citation of the whole section only, not "820.45(a)".
     A bare part such as ``21 CFR 803`` needs "21 CFR" or "Part" in front, since a bare number is ambiguous.
     """
     iso = _ISO.match(cite)
@@ -121,6 +122,7 @@ def clause_pattern(cite: str) -> re.Pattern[str]:
         para_re = "".join(rf"\s*\({re.escape(p)}\)" for p in re.findall(r"\(([a-z0-9]+)\)", paras))
         if section is None:
             return re.compile(rf"(?:21\s*C\.?F\.?R\.?\s*(?:Part\s*)?|\bPart\s+){part}(?:\.\d+)?(?![\d])", re.I)
-        return re.compile(rf"(?<![\d.]){part}\.{section}(?![\d]){para_re}", re.I)
+        bare = "" if para_re else r"(?!\s*\()"  # "820.45" alone covers the section; "820.45(a)" only (a)
+        return re.compile(rf"(?<![\d.]){part}\.{section}(?![\d]){para_re}{bare}", re.I)
     words = [re.escape(w) for w in cite.split()]
     return re.compile(r"\b" + r"\s+".join(words) + r"\b", re.I)

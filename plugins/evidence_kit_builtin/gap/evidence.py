@@ -20,6 +20,10 @@ EXTRA_DATE_FIELDS = {  # keep in step with gap.plugin.TYPES
 }
 FALLBACK_DATE_FIELDS = ("date", "review_date", "effective_date", "created_at")
 INACTIVE_STATUSES = {"draft", "in-review", "superseded", "obsolete"}
+#: master data and standing documents: evidence whatever their date (a GUDID DI published in 2021 is still current)
+STANDING_TYPES = frozenset(
+    {"device_master", "controlled_document", "document", "risk_management_file", "business_continuity_plan", "supplier"}
+)
 FOIA_KEY = "foia_confidential"
 
 
@@ -51,7 +55,9 @@ class Window:
     end: dt.date
 
     def holds(self, r: Record) -> bool:
-        """Return True when the record's date lies in the window; undated records count (they cannot be excluded)."""
+        """Return True when the record's date lies in the window; undated and standing records always count."""
+        if r.type in STANDING_TYPES:
+            return True
         d = record_date(r)
         return d is None or self.start <= d <= self.end
 
