@@ -113,3 +113,11 @@ def test_pdf_procedure_page_is_located(make_bundle: Any, cli: Any) -> None:
 def test_transition_notes_are_historical() -> None:
     note = "QMSR transition: cites 21 CFR 820.35(a) and ISO 13485:2016 8.2.2 instead of 820.198."
     assert run_rule(retired_citation, [sop("SOP-QA-012-D", "Complaints", note)]) == []
+
+
+def test_identifiers_keep_their_legacy_names() -> None:
+    r = rec("device_record", {"id": "DHR-A24-1001", "lot": "A24", "capa_ids": ["DHF-7"], "note": "see DHR-A24-1000"})
+    assert run_rule(retired_term, [r]) == []
+    r2 = rec("device_record", {"id": "PR-1", "note": "Reviewed the DHR before release."})
+    (f,) = run_rule(retired_term, [r2])
+    assert f.location.field == "/note"

@@ -166,19 +166,29 @@ def term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"\b" + r"\s+".join(re.escape(w) for w in term.split()) + r"s?\b", re.I)
 
 
+_ID_FIELD = re.compile(r"(^|/)(id|[a-z_]*_ids?(/\d+)?|file|attachments(/\d+)?|doc_number|report_number)$")
+
+
+def is_identifier(p: Passage) -> bool:
+    """Return True for identifier fields (``/id``, ``/capa_ids/0``, ``/doc_number`` …): legacy ids keep their names."""
+    return p.field is not None and bool(_ID_FIELD.search(p.field))
+
+
 def retired_terms(passages: Sequence[Passage], terms: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Hit, int]]:
     """Yield (first hit, count) per retired term the passages use without any of its new terms.
 
     A term counts when its long form, or its abbreviation in capitals, appears outside a historical
-    remark ("formerly the DHF"); it is excused when the same passages use the new term too.
+    remark ("formerly the DHF"), an identifier field or an identifier token ("DHR-A24-1001"); it is
+    excused when the same passages use the new term too.
     """
+    passages = [p for p in passages if not is_identifier(p)]
     for term in terms:
         new_patterns = [term_pattern(t) for t in term.get("new_patterns", [term["new"]])]
         if any(pat.search(p.text) for pat in new_patterns for p in passages):
             continue
         patterns = [term_pattern(term["old"])]
         if term.get("abbrev"):
-            patterns.append(re.compile(rf"\b{re.escape(term['abbrev'])}s?\b"))
+            patterns.append(re.compile(rf"(?<![\w-]){re.escape(term['abbrev'])}s?(?![\w-])"))
         hits = [
             Hit(p, m.group(0), f"use \u201c{term['new']}\u201d ({term['cite']})", m.start())
             for p in passages
