@@ -182,3 +182,20 @@ def test_master_data_counts_whatever_its_date() -> None:
     dm = rec("device_master", {"id": "DM-LVP200", "di": "00812345100204", "gudid_published": "2021-06-14"})
     rows = _rows(gap_analysis(RecordSet.of([*_records(), dm]), _report(), SETTINGS, NOW))
     assert rows["QMSR-820.10(b)(1)"]["verdict"] == "records only" and rows["QMSR-820.10(b)(1)"]["records"] == 1
+
+
+def test_document_kind_from_kind_title_or_file_name() -> None:
+    from evidence_kit_builtin.gap.evidence import document_kind, kind_matches
+
+    pdf = rec(
+        "document",
+        {"id": "bcp", "file": "qmm/2-bc/business-continuity-plan-2026.pdf", "pages": 3},
+        file="qmm/2-bc/business-continuity-plan-2026.pdf",
+    )
+    assert document_kind(pdf) == "business-continuity-plan-2026"
+    assert kind_matches(document_kind(pdf), ("business-continuity-plan",))
+    assert not kind_matches("business-continuity-planning", ("business-continuity-plan",))
+    assert kind_matches("quality-manual", ("quality-manual",))
+    mdf = rec("document", {"id": "mdf", "file": "x.pdf", "pages": 1, "title": "Medical Device File index LVP-200"})
+    rows = _rows(gap_analysis(RecordSet.of([*_records(), mdf]), _report(), SETTINGS, NOW))
+    assert rows["ISO-4.2.3"]["verdict"] == "records only" and rows["ISO-4.2.3"]["record_ids"] == ["mdf"]

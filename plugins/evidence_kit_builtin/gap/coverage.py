@@ -22,6 +22,7 @@ from evidence_kit_builtin.gap.evidence import (
     capa_cycle_days,
     complaints_by_month,
     foia_confidential,
+    kind_matches,
     meets,
     record_date,
     window,
@@ -75,7 +76,7 @@ def evidence_ids(req: Requirement, records: RecordSet, docs: list[Candidate], wi
         else []
     )
     ids = [r.id for r in pool if win.holds(r) and meets(r, req.requires)]
-    ids += [c.record.id for c in docs if c.kind and c.kind in req.document_kinds]
+    ids += [c.record.id for c in docs if c.kind and kind_matches(c.kind, req.document_kinds)]
     return list(dict.fromkeys(ids))
 
 

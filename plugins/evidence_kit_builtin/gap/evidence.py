@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from evidence_kit import Record, RecordSet
@@ -98,6 +99,24 @@ class Candidate:
     legacy: tuple[tuple[str, str, str], ...]  # (found, suggestion, where)
 
 
+def slug(text: str) -> str:
+    """Return ``text`` lower-cased with every run of other characters turned into one hyphen."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def document_kind(r: Record) -> str:
+    """Return the record's ``kind``, else its title and file name as a slug (matched against catalogue kinds)."""
+    kind = r.data.get("kind")
+    if isinstance(kind, str) and kind:
+        return kind
+    return slug(f"{r.data.get('title') or ''} {PurePosixPath(r.location.file).stem}")
+
+
+def kind_matches(kind: str, wanted: tuple[str, ...]) -> bool:
+    """Return True when a document kind is one of ``wanted``, or an inferred slug contains one of them."""
+    return any(kind == w or f"-{w}-" in f"-{kind}-" for w in wanted)
+
+
 def candidates(records: RecordSet, bundle: Path | None) -> list[Candidate]:
     """Return every document that could cover a requirement, with its extracted text and legacy citations."""
     out = []
@@ -107,7 +126,7 @@ def candidates(records: RecordSet, bundle: Path | None) -> list[Candidate]:
         passages = tuple(record_passages(r, bundle))
         legacy = tuple((h.found, h.suggestion, h.passage.where) for h in retired_citations(passages))
         text = "\n".join(p.text for p in passages)
-        out.append(Candidate(r, str(r.data.get("kind") or ""), passages, text, legacy))
+        out.append(Candidate(r, document_kind(r), passages, text, legacy))
     return out
 
 

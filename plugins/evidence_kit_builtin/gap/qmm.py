@@ -31,7 +31,9 @@ from evidence_kit_builtin.gap.text import bundle_path
 from evidence_kit_builtin.rules.improvement_plan import checkpoints
 
 _NOT_EFFECTIVE = re.compile(r"\b(not effective|ineffective|fail(ed)?|not met|unsuccessful|reopen(ed)?)\b", re.I)
-_RESOURCE = re.compile(r"\b(resource|headcount|budget|hire|hiring|staff|fte|invest|capital|funding)", re.I)
+_RESOURCE = re.compile(
+    r"\b(resource|headcount|budget|hire|hiring|staff|fte|invest|capital|fund|purchase|equipment)", re.I
+)
 
 
 def _ratio(num: int, den: int) -> dict[str, Any]:
