@@ -157,8 +157,7 @@ def complaints_chart(by_month: Mapping[str, Mapping[str, int]], width: float = 5
     bc.categoryAxis.labels.angle = 45
     bc.categoryAxis.labels.boxAnchor = "ne"
     bc.categoryAxis.labels.fontSize = 6
-    bc.valueAxis.valueMin = 0
-    bc.valueAxis.labels.fontSize = 7
+    _integer_axis(bc.valueAxis, max(sum(c.values()) for c in by_month.values()))
     for i in range(len(modes)):
         bc.bars[i].fillColor = PALETTE[i % len(PALETTE)]
         bc.bars[i].strokeColor = None
@@ -184,8 +183,7 @@ def capa_chart(cycle: Sequence[Mapping[str, Any]], width: float = 500, height: f
     bc.categoryAxis.labels.angle = 45
     bc.categoryAxis.labels.boxAnchor = "ne"
     bc.categoryAxis.labels.fontSize = 6
-    bc.valueAxis.valueMin = 0
-    bc.valueAxis.labels.fontSize = 7
+    _integer_axis(bc.valueAxis, max(c["days"] for c in cycle))
     bc.bars[0].fillColor = PALETTE[0]
     d.add(bc)
     return d
@@ -202,22 +200,37 @@ def findings_chart(by_area: Mapping[str, int], width: float = 500, height: float
     bc.data = [[by_area[n] for n in names]]
     bc.categoryAxis.categoryNames = [fit(n, 180, size=7) for n in names]
     bc.categoryAxis.labels.fontSize = 7
-    bc.valueAxis.valueMin = 0
-    bc.valueAxis.labels.fontSize = 7
+    _integer_axis(bc.valueAxis, max(by_area.values()))
     bc.bars[0].fillColor = PALETTE[1]
     d.add(bc)
     return d
 
 
 def _charts(p: _Pages, charts: Mapping[str, Any]) -> None:
-    p.new_page()
-    p.heading("Trends: complaints per month by failure mode (ISO 13485:2016 8.4)")
-    p.drawing(complaints_chart(charts.get("complaints_by_month", {})))
-    p.heading("CAPA cycle time, days from opening to closure (ISO 13485:2016 8.5.2)")
-    p.drawing(capa_chart(charts.get("capa_cycle_days", [])))
+    blocks = [
+        (
+            "Trends: complaints per month by failure mode (ISO 13485:2016 8.4)",
+            complaints_chart(charts.get("complaints_by_month", {})),
+        ),
+        (
+            "CAPA cycle time, days from opening to closure (ISO 13485:2016 8.5.2)",
+            capa_chart(charts.get("capa_cycle_days", [])),
+        ),
+    ]
     if "findings_by_area" in charts:
-        p.heading("Validation findings by CP 7382.850 area")
-        p.drawing(findings_chart(charts["findings_by_area"]))
+        blocks.append(("Validation findings by CP 7382.850 area", findings_chart(charts["findings_by_area"])))
+    p.new_page()
+    for title, drawing in blocks:
+        p.need(drawing.height + 40)  # keep each heading with its chart
+        p.heading(title)
+        p.drawing(drawing)
+
+
+def _integer_axis(axis: Any, top: float) -> None:
+    """Counts and days are whole numbers: ticks at whole steps, about five of them."""
+    axis.valueMin = 0
+    axis.valueStep = max(1, -(-int(top) // 5))
+    axis.labels.fontSize = 7
 
 
 def render_gap_pdf(result: Mapping[str, Any]) -> bytes:
