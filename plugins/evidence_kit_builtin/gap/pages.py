@@ -229,7 +229,9 @@ def _charts(p: _Pages, charts: Mapping[str, Any]) -> None:
 def _integer_axis(axis: Any, top: float) -> None:
     """Counts and days are whole numbers: ticks at whole steps, about five of them."""
     axis.valueMin = 0
-    axis.valueStep = max(1, -(-int(top) // 5))
+    axis.valueStep = next(
+        m * 10**e for e in range(9) for m in (1, 2, 2.5, 5) if m * 10**e >= top / 5 and (m * 10**e) % 1 == 0
+    )
     axis.labels.fontSize = 7
 
 
