@@ -164,10 +164,13 @@ def assess(req: Requirement, records: RecordSet, docs: list[Candidate], win: Win
 def findings_by_area(report: Report, cat: Catalogue) -> dict[str, int]:
     """Count the validation findings per catalogue area by matching their citations; the rest is "Other"."""
     out: dict[str, int] = {}
+    area_of: dict[tuple[str, ...], str] = {}  # many findings share their rule's citations
     for f in report.findings:
-        cites = " ".join(f.cites)
-        req = next((r for r in cat.requirements if any(p.search(cites) for p in r.patterns)), None)
-        key = cat.area_title(req.area) if req else "Other"
+        if f.cites not in area_of:
+            cites = " ".join(f.cites)
+            req = next((r for r in cat.requirements if any(p.search(cites) for p in r.patterns)), None)
+            area_of[f.cites] = cat.area_title(req.area) if req else "Other"
+        key = area_of[f.cites]
         out[key] = out.get(key, 0) + 1
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
