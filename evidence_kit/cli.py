@@ -205,7 +205,7 @@ def build(
 
 @cli.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the result here (atomically).")
 @click.option("--analysis", "names", multiple=True, help="Run this analysis (default: those of the profile).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this config file.")

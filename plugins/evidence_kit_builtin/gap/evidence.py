@@ -19,7 +19,7 @@ EXTRA_DATE_FIELDS = {  # keep in step with gap.plugin.TYPES
     "improvement_plan": "assessment_date",
     "business_continuity_plan": "last_reviewed",
 }
-FALLBACK_DATE_FIELDS = ("date", "review_date", "effective_date", "created_at")
+FALLBACK_DATE_FIELDS = ("date", "review_date", "effective_date", "created_at", "created")
 INACTIVE_STATUSES = {"draft", "in-review", "superseded", "obsolete"}
 #: master data and standing documents: evidence whatever their date (a GUDID DI published in 2021 is still current)
 STANDING_TYPES = frozenset(
