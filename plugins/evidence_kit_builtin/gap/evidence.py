@@ -83,6 +83,11 @@ def filled(value: Any) -> bool:
     return value not in (None, "", [], {}, ())
 
 
+def mappings(value: Any) -> list[Mapping[str, Any]]:
+    """Return the objects in a list value (anything else: none)."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, (list, tuple)) else []
+
+
 def meets(r: Record, requires: tuple[tuple[str, Any], ...]) -> bool:
     """Return True when the record carries every required field (``True``: non-empty; else that value)."""
     return all(filled(r.data.get(k)) if v is True else r.data.get(k) == v for k, v in requires)
@@ -121,7 +126,7 @@ def candidates(records: RecordSet, bundle: Path | None) -> list[Candidate]:
     """Return every document that could cover a requirement, with its extracted text and legacy citations."""
     out = []
     for r in records.of_type("controlled_document", "document"):
-        if r.type == "controlled_document" and r.data.get("status") in INACTIVE_STATUSES:
+        if r.type == "controlled_document" and str(r.data.get("status")) in INACTIVE_STATUSES:
             continue
         passages = tuple(record_passages(r, bundle))
         legacy = tuple((h.found, h.suggestion, h.passage.where) for h in retired_citations(passages))

@@ -24,6 +24,7 @@ from evidence_kit_builtin.gap.evidence import (
     complaints_by_month,
     filled,
     foia_confidential,
+    mappings,
     record_date,
     window,
 )
@@ -101,7 +102,7 @@ def review_resource_decisions(records: RecordSet, win: Window) -> dict[str, Any]
     reviews = [m for m in records.of_type("management_review") if win.holds(m)]
     ok = []
     for m in reviews:
-        outs = [o for o in m.data.get("outputs") or () if isinstance(o, Mapping)]
+        outs = mappings(m.data.get("outputs"))
         if any(
             (_RESOURCE.search(str(o.get("decision", ""))) or filled(o.get("resources"))) and o.get("owner")
             for o in outs
@@ -208,8 +209,8 @@ def qmm_readiness(records: RecordSet, report: Report, settings: Mapping[str, Any
             "id": p.id,
             "file": p.location.file,
             "assessment_date": p.data.get("assessment_date"),
-            "opportunity": dict(p.data.get("opportunity") or {}),
-            "actions": [dict(a) for a in p.data.get("actions") or () if isinstance(a, Mapping)],
+            "opportunity": dict(opp) if isinstance(opp := p.data.get("opportunity"), Mapping) else {},
+            "actions": [dict(a) for a in mappings(p.data.get("actions"))],
             "checkpoints": checkpoints(p.data, now.date()),
         }
         for p in records.of_type("improvement_plan")

@@ -39,7 +39,12 @@ def checkpoints(plan: Mapping[str, Any], today: dt.date) -> list[dict[str, Any]]
     start = _date(plan.get("assessment_date"))
     if start is None:
         return []
-    given = {c.get("month"): c for c in plan.get("checkpoints") or () if isinstance(c, Mapping)}
+    listed = plan.get("checkpoints")
+    given = {
+        c.get("month"): c
+        for c in (listed if isinstance(listed, list) else [])
+        if isinstance(c, Mapping) and c.get("month") in (3, 6)
+    }
     out = []
     for month in (3, 6):
         due = add_months(start, month)
@@ -97,7 +102,8 @@ def checkpoint_overdue(records: RecordSet, ctx: RuleContext) -> Iterator[Finding
 def action_owner_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Every action of an improvement plan has an owner and a due date."""
     for plan in records.of_type("improvement_plan"):
-        actions = plan.data.get("actions") or ()
+        actions = plan.data.get("actions")
+        actions = actions if isinstance(actions, list) else []
         if not actions:
             yield ctx.finding(
                 plan, field="/actions", message=f"Improvement plan {plan.id} ({plan.location.file}) lists no actions."

@@ -23,6 +23,19 @@ def _items(value: Any) -> list[Mapping[str, Any]]:
     return [v for v in value if isinstance(v, Mapping)] if isinstance(value, (list, tuple)) else []
 
 
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, (list, tuple)) else []
+
+
+def risk_ids(value: Any) -> list[tuple[str, str]]:
+    """Return ``(JSON Pointer, id)`` for each risk id a record names (a list, or one id as a string)."""
+    if isinstance(value, str):
+        return [("/risk_ids", value)]
+    if isinstance(value, (list, tuple)):
+        return [(f"/risk_ids/{i}", str(v)) for i, v in enumerate(value) if isinstance(v, (str, int))]
+    return []
+
+
 def risk_index(records: RecordSet) -> dict[str, set[str]]:
     """Return the ids, failure modes and harms (normalised) across every risk management file."""
     ids: set[str] = set()
@@ -32,11 +45,11 @@ def risk_index(records: RecordSet) -> dict[str, set[str]]:
         ids.add(f.id)
         for h in _items(f.data.get("hazards")):
             ids.add(str(h.get("id")))
-            modes.update(norm(m) for m in h.get("failure_modes") or () if isinstance(m, str))
+            modes.update(norm(m) for m in _strings(h.get("failure_modes")))
             modes.add(norm(str(h.get("description", ""))))
             for s in _items(h.get("hazardous_situations")):
                 ids.add(str(s.get("id")))
-                harms.update(norm(x) for x in s.get("harms") or () if isinstance(x, str))
+                harms.update(norm(x) for x in _strings(s.get("harms")))
         for c in _items(f.data.get("risk_controls")):
             ids.add(str(c.get("id")))
     return {"ids": ids, "modes": modes - {""}, "harms": harms - {""}}
@@ -71,7 +84,7 @@ def reference_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]
         return
     for r in records.of_type(*LINKED):
         none = r.data.get("risk_none")
-        if r.data.get("risk_ids") or (isinstance(none, Mapping) and none.get("none") and none.get("reason")):
+        if risk_ids(r.data.get("risk_ids")) or (isinstance(none, Mapping) and none.get("none") and none.get("reason")):
             continue
         yield ctx.finding(
             r,
@@ -96,11 +109,11 @@ def reference_dangling(records: RecordSet, ctx: RuleContext) -> Iterator[Finding
         return
     known = risk_index(records)["ids"]
     for r in records.of_type(*LINKED):
-        for i, ref in enumerate(r.data.get("risk_ids") or ()):
-            if str(ref) not in known:
+        for pointer, ref in risk_ids(r.data.get("risk_ids")):
+            if ref not in known:
                 yield ctx.finding(
                     r,
-                    field=f"/risk_ids/{i}",
+                    field=pointer,
                     message=(
                         f"{r.type} {r.id} ({r.location.file}) links risk id {ref}, but no hazard, hazardous situation "
                         "or risk control with that id is in the bundle's risk management files."
