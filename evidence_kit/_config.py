@@ -129,6 +129,11 @@ class Config:
         """Return the binder profile name (``fda-qmsr`` unless the bundle says otherwise)."""
         return str(self.inspection.get("profile", "fda-qmsr"))
 
+    @property
+    def foia_confidential(self) -> bool:
+        """Return True when ``[binder]`` or ``[inspection]`` sets ``foia_confidential = true``: stamp every page."""
+        return bool(self.binder.get("foia_confidential") or self.inspection.get("foia_confidential"))
+
     def settings(self) -> dict[str, Any]:
         """Return the bundle path and the establishment, inspection and binder settings as plain data."""
         return {

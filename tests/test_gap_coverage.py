@@ -199,3 +199,10 @@ def test_document_kind_from_kind_title_or_file_name() -> None:
     mdf = rec("document", {"id": "mdf", "file": "x.pdf", "pages": 1, "title": "Medical Device File index LVP-200"})
     rows = _rows(gap_analysis(RecordSet.of([*_records(), mdf]), _report(), SETTINGS, NOW))
     assert rows["ISO-4.2.3"]["verdict"] == "records only" and rows["ISO-4.2.3"]["record_ids"] == ["mdf"]
+
+
+def test_config_foia_property(make_bundle: Any) -> None:
+    from evidence_kit._config import load_config
+
+    assert not load_config(make_bundle({}, toml=TOML, name="plain")).foia_confidential
+    assert load_config(make_bundle({}, toml=TOML + "foia_confidential = true\n", name="foia")).foia_confidential

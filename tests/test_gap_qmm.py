@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from evidence_kit_builtin.gap.evidence import foia_confidential
-from evidence_kit_builtin.gap.pages import FOIA_NOTICE, render_gap_pdf, render_qmm_pdf
+from evidence_kit_builtin.gap.pages import render_gap_pdf, render_qmm_pdf
 from evidence_kit_builtin.gap.plugin import GapAnalysis, QmmReadiness
 from evidence_kit_builtin.rules.improvement_plan import (
     action_owner_missing,
@@ -19,7 +19,7 @@ from evidence_kit_builtin.rules.improvement_plan import (
 from gap_helpers import NOW, SETTINGS, capa, complaint, rec, sop
 from pypdf import PdfReader
 
-from evidence_kit.model import RecordSet, Report
+from evidence_kit.model import FOIA_NOTICE, RecordSet, Report
 
 
 def _report() -> Report:

@@ -21,8 +21,7 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-#: Drug-side counterpart of 21 CFR 820.35(d): the marking asked for under 21 CFR 20.61 / FOIA (b)(4).
-FOIA_NOTICE = "Confidential commercial information \u2014 FOIA exemption (b)(4) requested"
+from evidence_kit.model import FOIA_NOTICE
 
 PAGE_W, PAGE_H = letter
 MARGIN = 48
