@@ -156,7 +156,7 @@ def _clock_rule(code: str, title: str, cites: tuple[str, ...], kinds: tuple[str,
 mdr_30_day_late = _clock_rule(
     "reporting.mdr-30-day-late",
     "MDR submitted more than 30 calendar days after the firm became aware",
-    ("21 CFR 803.50(a)",),
+    ("21 CFR 803.50(a)", "21 CFR 803.40"),
     ("30-day", "importer"),
     "Submit MDRs within 30 calendar days of becoming aware; record aware_date and submitted_at.",
 )
