@@ -47,7 +47,7 @@ def fit(text: str, width: float, font: str = "Helvetica", size: float = 8) -> st
 
 
 class _Pages:
-    """A canvas with page furniture: header, footer with page number, and the optional FOIA notice."""
+    """A canvas with page furniture: a header and the optional FOIA notice (the binder adds page numbers)."""
 
     def __init__(self, title: str, confidential: bool) -> None:
         self.buf = io.BytesIO()
@@ -66,13 +66,11 @@ class _Pages:
         c = self.c
         c.setFont("Helvetica-Bold", 12)
         c.drawString(MARGIN, PAGE_H - MARGIN, self.title)
-        c.setFont("Helvetica", 7)
-        c.drawRightString(PAGE_W - MARGIN, MARGIN - 20, f"page {self.page}")
+        # the bottom MARGIN stays empty: the binder stamps its page number, Bates number and markings there
         if self.confidential:
             c.setFont("Helvetica-Bold", 8)
             c.setFillColor(colors.HexColor("#c00000"))
             c.drawCentredString(PAGE_W / 2, PAGE_H - 24, FOIA_NOTICE)
-            c.drawCentredString(PAGE_W / 2, MARGIN - 32, FOIA_NOTICE)
             c.setFillColor(colors.black)
         self.y = PAGE_H - MARGIN - 22
 
