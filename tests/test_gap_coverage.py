@@ -206,3 +206,20 @@ def test_config_foia_property(make_bundle: Any) -> None:
 
     assert not load_config(make_bundle({}, toml=TOML, name="plain")).foia_confidential
     assert load_config(make_bundle({}, toml=TOML + "foia_confidential = true\n", name="foia")).foia_confidential
+
+
+def test_json_output_meets_its_schema(make_bundle: Any, cli: Any, tmp_path: Any) -> None:
+    import jsonschema
+    from evidence_kit_builtin._schemas import load_schema
+
+    schema = load_schema("gap_report")
+    jsonschema.Draft202012Validator.check_schema(schema)
+    checker = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    out = tmp_path / "g.json"
+    bundle = _bundle(make_bundle)
+    cli("gap", bundle, "--format", "json", "-o", out)
+    checker.validate(json.loads(out.read_text(encoding="utf-8")))
+    cli("gap", bundle, "--analysis", "qmm-readiness", "--analysis", "gap", "--format", "json", "-o", out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert list(data) == ["qmm-readiness", "gap"]
+    checker.validate(data)
