@@ -10,10 +10,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from rules_baseline import BASELINE
 
 from evidence_kit._api import run
 from evidence_kit.model import Report
+
+from .rules_baseline import BASELINE
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from rules_baseline import KIM, RULES, UDI, baseline, records, run_rule, sig
 
 from evidence_kit.model import Severity, canonical_json
+
+from .rules_baseline import KIM, RULES, UDI, baseline, records, run_rule, sig
 
 Data = dict[str, tuple[str, dict[str, Any]]]
 DEL = object()

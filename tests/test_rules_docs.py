@@ -38,9 +38,9 @@ def test_docs_rule_options_md_is_current() -> None:
 def test_toml_options_reach_the_rule(make_bundle: Any) -> None:
     import json
 
-    from rules_baseline import BASELINE
-
     from evidence_kit._api import run
+
+    from .rules_baseline import BASELINE
 
     complaint = {**BASELINE["CMP-2026-0001"][1], "description": "Alarm silent."}
     toml = """\

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rules_baseline import BASELINE, baseline
-
 from evidence_kit._api import run
+
+from .rules_baseline import BASELINE, baseline
 
 TOML_HEAD = """\
 [establishment]
