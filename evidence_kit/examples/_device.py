@@ -1119,7 +1119,7 @@ def _seed_defects(
         x for x in reversed(closed) if "no_investigation_justification" in x and x["received_date"] >= "2026-03-01"
     )
     c["no_investigation_justification"] += " Evaluated per 21 CFR 820.198(b)."
-    b.defect("records.outdated-citation", F_COMPLAINTS, c["id"], "/no_investigation_justification",
+    b.defect("terminology.retired-citation", F_COMPLAINTS, c["id"], "/no_investigation_justification",
              "a complaint decided after 2 Feb 2026 justifies itself under 21 CFR 820.198, which the QMSR removed",
              "Citing reserved QSR sections in 2026 records tells the investigator the QMSR transition is unfinished "
              "(procedures and forms were not updated).")  # fmt: skip
