@@ -24,6 +24,9 @@ TYPE_MAP = {
     "annual_product_review": "apqs",
     "process_monitoring": "technical",
     "training": "engagement",
+    "nonconformance": "apqs",
+    "controlled_document": "general",
+    "internal_audit": "commitment",
     "document": "general",
 }
 
