@@ -1,0 +1,20 @@
+"""The ``gudid`` plugin: registered through the ``evidence_kit`` entry-point group."""
+
+from __future__ import annotations
+
+from evidence_kit import Rule, Source, hookimpl
+
+from evidence_kit_gudid.rules import RULES
+from evidence_kit_gudid.source import GudidXmlSource
+
+
+@hookimpl(tryfirst=True)
+def evidence_kit_sources() -> list[Source]:
+    """Register the GUDID XML source, first, so it sees GUDID files before any generic XML source."""
+    return [GudidXmlSource()]
+
+
+@hookimpl
+def evidence_kit_rules() -> list[Rule]:
+    """Register the rules checking every UDI in the bundle against GUDID."""
+    return list(RULES)
