@@ -1,0 +1,2 @@
+# The plugin author's kit: fixtures make_bundle and plugin_manager, helpers in evidence_kit.testing.
+pytest_plugins = ["evidence_kit.testing"]
