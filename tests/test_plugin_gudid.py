@@ -1,0 +1,157 @@
+"""evidence-kit-gudid: GUDID release XML into device_master records, and every UDI checked against GUDID."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from evidence_kit import Record, RecordSet
+from evidence_kit._api import run
+from evidence_kit._plugins import build_registry, get_plugin_manager
+from evidence_kit.testing import flatten, make_plugin_manager, make_record, run_bundle, run_rule, write_bundle
+
+from .conftest import MINIMAL_TOML, ROOT
+
+SAMPLE = ROOT / "tests" / "data" / "gudid" / "gudid_extract_2026-06.xml"
+
+
+@pytest.fixture
+def gudid(plugin_dists: dict[str, str]) -> ModuleType:
+    return importlib.import_module("evidence_kit_gudid.plugin")
+
+
+@pytest.fixture
+def master(tmp_path: Path, gudid: ModuleType) -> tuple[Record, ...]:
+    bundle = write_bundle(tmp_path / "g", {"gudid/extract.xml": SAMPLE})
+    return run(bundle, pm=make_plugin_manager(("gudid", gudid))).records.of_type("device_master")
+
+
+def test_loads_through_entry_point_and_lists_version(plugin_dists):
+    reg = build_registry(get_plugin_manager())
+    (info,) = [p for p in reg.plugins if p.name == "gudid"]
+    assert info.origin == "distribution evidence-kit-gudid" and info.version == "0.1.0"
+    assert {"gudid.di-unknown", "gudid.brand-mismatch", "gudid.model-mismatch", "gudid.pi-missing"} <= set(reg.rules)
+    listing = subprocess.run(
+        [sys.executable, "-m", "evidence_kit", "plugins"], capture_output=True, text=True, env=plugin_dists, check=True
+    ).stdout
+    (line,) = [ln for ln in listing.splitlines() if ln.startswith("gudid ")]
+    assert "0.1.0" in line and "distribution evidence-kit-gudid" in line and "rules, sources" in line
+
+
+def test_release_xml_with_bom_nil_and_package_chains(master):
+    first, second = master
+    assert (first.id, second.id) == ("GUDID-10197106131510", "GUDID-10197106126486")
+    assert first.source == "gudid-xml" and first.location.line == 3
+    assert first.data["device_name"] == "CARDINAL HEALTH" and first.data["version_model"] == "SEN11DNHHH"
+    assert first.data["lot_controlled"] is True and first.data["expiration_date_controlled"] is True
+    assert first.data["serial_controlled"] is False and first.data["issuing_agency"] == "GS1"
+    assert "marketing_ended" not in first.data  # xsi:nil="true"
+    assert second.data["marketing_ended"] == "2026-09-30" and second.data["manufacturing_date_controlled"] is True
+    assert [p["di"] for p in first.data["package_dis"]] == ["50197106131518", "30197106131514"]
+    assert first.data["package_dis"][0] == {
+        "di": "50197106131518",
+        "agency": "GS1",
+        "contains": "30197106131514",
+        "quantity": "3",
+        "package_type": "CASE",
+        "package_status": "In Commercial Distribution",
+    }
+
+
+def test_broken_package_chain_is_a_finding(tmp_path, gudid):
+    report = run_bundle(write_bundle(tmp_path / "g", {"extract.xml": SAMPLE}), ("gudid", gudid))
+    (f,) = [f for f in report.findings if f.code == "gudid.package-chain"]
+    assert (f.location.file, f.location.record, f.location.line) == ("extract.xml", "GUDID-10197106126486", 67)  # its <identifier>
+    assert "50197106126484" in f.message and "ends at 50197106126499" in f.message
+
+
+def test_doctype_and_entities_are_refused(tmp_path, gudid):
+    evil = (
+        '<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+        '<devices><device xmlns="http://www.fda.gov/cdrh/gudid"><brandName>&x;</brandName></device></devices>\n'
+    )
+    report = run_bundle(write_bundle(tmp_path / "g", {"evil.xml": evil}), ("gudid", gudid))
+    assert report.record_count == 0
+    (f,) = [f for f in report.findings if f.location.file == "evil.xml" and f.code == "ingest.malformed"]
+    assert "DOCTYPE" in f.message and "root:" not in f.message
+
+
+def test_malformed_xml_is_a_finding_with_line(tmp_path, gudid):
+    text = SAMPLE.read_text(encoding="utf-8-sig").replace("</devices>", "")
+    report = run_bundle(write_bundle(tmp_path / "g", {"cut.xml": text}), ("gudid", gudid))
+    assert report.record_count == 2  # the devices before the defect are kept
+    assert {f.code for f in report.findings if f.location.file == "cut.xml"} == {"gudid.package-chain", "ingest.malformed"}
+
+
+def _complaint(udi: str, **data: object) -> Record:
+    return make_record("complaint", "CMP-1", file="complaints.json", line=4, udi=udi, **data)
+
+
+@pytest.mark.parametrize(
+    ("udi", "data", "expected"),
+    [
+        ("(01)10197106131510(17)270131(10)LOT42", {"device_name": "Cardinal Health dental pack"}, []),
+        ("(01)50197106131518(17)270131(10)LOT42", {}, []),  # a package DI on the case label resolves too
+        ("(01)00000000000000(10)X", {}, [("gudid.di-unknown", "/udi")]),
+        ("not a udi", {}, [("gudid.di-unknown", "/udi")]),
+        ("(01)10197106131510(10)LOT42", {}, [("gudid.pi-missing", "/udi")]),  # GUDID: expiry is in the PI
+        ("0110197106131510172701311" + "0LOT42", {}, []),  # element string without parentheses
+        ("(01)10197106131510(17)270131(10)L1", {"device_name": "Acme tray"}, [("gudid.brand-mismatch", "/device_name")]),
+        ("(01)10197106131510(17)270131(10)L1", {"version_model": "SEN99"}, [("gudid.model-mismatch", "/version_model")]),
+    ],
+)
+def test_udi_checked_against_gudid(gudid, master, udi, data, expected):
+    from evidence_kit_gudid.rules import RULES
+
+    records = RecordSet.of([*master, _complaint(udi, **data)])
+    found = [row for r in RULES for row in flatten(run_rule(r, records), "code", "field")]
+    assert sorted(found) == expected
+
+
+def test_pi_missing_names_what_is_missing(gudid, master):
+    from evidence_kit_gudid.rules import pi_missing
+
+    records = RecordSet.of([*master, _complaint("(01)10197106126486")])
+    (f,) = run_rule(pi_missing, records)
+    assert (f.location.file, f.location.record, f.location.line) == ("complaints.json", "CMP-1", 4)
+    assert all(w in f.message for w in ("lot or batch (AI 10)", "expiry date (AI 17)", "manufacture date (AI 11)"))
+
+
+def test_rules_are_silent_without_a_gudid_extract(gudid):
+    from evidence_kit_gudid.rules import RULES
+
+    records = [_complaint("(01)00000000000000(10)X")]
+    assert [f for r in RULES for f in run_rule(r, records)] == []
+
+
+def test_hibcc_and_iccbba_udis_are_split(gudid):
+    from evidence_kit_gudid.udi import parse_udi
+
+    hibcc = parse_udi("+H123IPX21/$$3270101LOTA7")
+    assert hibcc is not None and hibcc.agency == "HIBCC" and hibcc.di == "+H123IPX21" and hibcc.pi == {"expiry", "lot"}
+    isbt = parse_udi("=/A9999XYZ100T0944=,000025=A99971312345600=>014032=}013032&,1000000000000XYZ123")
+    assert isbt is not None and isbt.di == "A9999XYZ100T0944"
+    assert isbt.pi == {"serial", "expiry", "manufacture_date", "lot"}
+
+
+def test_real_gudid_release_files(tmp_path, gudid, corpus):
+    real = corpus / "real" / "gudid"
+    bundle = write_bundle(tmp_path / "g", {p.name: p for p in real.glob("*.xml")}, MINIMAL_TOML)
+    result = run(bundle, pm=make_plugin_manager(("gudid", gudid)))
+    masters = result.records.of_type("device_master")
+    assert len(masters) == 45
+    dental = [r for r in masters if r.location.file == "gudid_fullrelease_2025-05-01_part62_dental.xml"]
+    assert len(dental) == 44 and all(r.data["package_dis"] for r in dental)
+    first = result.records.get("GUDID-10197106131510")
+    assert first is not None and first.data["device_name"] == "CARDINAL HEALTH"
+    assert first.data["package_dis"][0]["contains"] == "10197106131510"
+    chain = [f for f in result.report.findings if f.code == "gudid.package-chain"]
+    assert [(f.location.file, f.location.record) for f in chain] == [
+        ("openfda_gudid_device_test.xml", "GUDID-00844588018923")
+    ]
+    assert not [f for f in result.report.findings if f.code.startswith(("schema.", "ingest."))]
