@@ -243,7 +243,10 @@ class BoundaryViolation:
 
 def _private(module: str) -> bool:
     parts = module.split(".")
-    return len(parts) > 1 and parts[0] == "evidence_kit" and parts[1].startswith("_")
+    if len(parts) < 2 or parts[0] != "evidence_kit":
+        return False
+    name = parts[1]
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))  # __version__ is public
 
 
 def private_imports(package: Path) -> list[BoundaryViolation]:
