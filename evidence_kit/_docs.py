@@ -95,7 +95,9 @@ def plugins_markdown() -> str:
 #: Docs for the kit's constants, which carry no docstring of their own.
 _CONSTANTS = {
     "DEFAULT_NOW": "The time `run_rule` judges dates against unless told otherwise: 2026-11-30 12:00 UTC.",
-    "MINIMAL_TOML": "The smallest valid `evidence-kit.toml`: an establishment, the `fda-qmsr` profile, a fixed `as_of`.",
+    "MINIMAL_TOML": (
+        "The smallest valid `evidence-kit.toml`: an establishment, the `fda-qmsr` profile, a fixed `as_of`."
+    ),
 }
 
 

@@ -1,4 +1,4 @@
-"""The plugin author's test kit: build bundles, load only your plugin, run rules, flatten findings.
+r"""The plugin author's test kit: build bundles, load only your plugin, run rules, flatten findings.
 
 Use it from a plugin's test suite with one line in ``conftest.py``::
 
@@ -20,7 +20,7 @@ Example:
             assert flatten(findings) == [("acme.capa-owner", "test.json", "CAPA-1", "/owner")]
 
         def test_source_reads_export(make_bundle):
-            bundle = make_bundle({"export.acme": "CAPA-7;Seal leak;J. Doe\\n"})
+            bundle = make_bundle({"export.acme": "CAPA-7;Seal leak;J. Doe\n"})
             report = run_bundle(bundle, ("acme", plugin))
             assert report.record_count == 1
 """
@@ -275,12 +275,13 @@ def private_imports(package: Path) -> list[BoundaryViolation]:
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str)
-                and (getattr(node.func, "attr", None) or getattr(node.func, "id", None)) in ("import_module", "__import__")
+                and (getattr(node.func, "attr", None) or getattr(node.func, "id", None))
+                in ("import_module", "__import__")
             ):
                 names = [node.args[0].value]
             for name in names:
                 if _private(name):
-                    out.append(BoundaryViolation(str(file), node.lineno, name))
+                    out.append(BoundaryViolation(str(file), getattr(node, "lineno", 0), name))
                     break
     return out
 

@@ -84,7 +84,7 @@ def test_mixed_bundle_links_complaints_mdrs_and_gudid(tmp_path, plugin_dists):
     assert not [f for f in report.findings if f.code.startswith(("schema.", "engine."))]
     rows = set(flatten(report))
     # cross-links resolved: CMP-101 ↔ MDR -00012 by report number, CMP-101's UDI found in GUDID with its PI
-    linked = {r for r in rows if "CMP-101" == r[2] or r[2] == "3004567890-2026-00012"}
+    linked = {r for r in rows if r[2] == "CMP-101" or r[2] == "3004567890-2026-00012"}
     assert linked == {("openfda.aware-date-mismatch", "complaints/complaints.json", "CMP-101", "/aware_date")}
     # …and every unresolved link is a finding naming the file, the record and the field
     assert {

@@ -66,7 +66,11 @@ def test_release_xml_with_bom_nil_and_package_chains(master):
 def test_broken_package_chain_is_a_finding(tmp_path, gudid):
     report = run_bundle(write_bundle(tmp_path / "g", {"extract.xml": SAMPLE}), ("gudid", gudid))
     (f,) = [f for f in report.findings if f.code == "gudid.package-chain"]
-    assert (f.location.file, f.location.record, f.location.line) == ("extract.xml", "GUDID-10197106126486", 67)  # its <identifier>
+    assert (f.location.file, f.location.record, f.location.line) == (
+        "extract.xml",
+        "GUDID-10197106126486",
+        67,
+    )  # its <identifier>
     assert "50197106126484" in f.message and "ends at 50197106126499" in f.message
 
 
@@ -85,7 +89,10 @@ def test_malformed_xml_is_a_finding_with_line(tmp_path, gudid):
     text = SAMPLE.read_text(encoding="utf-8-sig").replace("</devices>", "")
     report = run_bundle(write_bundle(tmp_path / "g", {"cut.xml": text}), ("gudid", gudid))
     assert report.record_count == 2  # the devices before the defect are kept
-    assert {f.code for f in report.findings if f.location.file == "cut.xml"} == {"gudid.package-chain", "ingest.malformed"}
+    assert {f.code for f in report.findings if f.location.file == "cut.xml"} == {
+        "gudid.package-chain",
+        "ingest.malformed",
+    }
 
 
 def _complaint(udi: str, **data: object) -> Record:
@@ -101,8 +108,16 @@ def _complaint(udi: str, **data: object) -> Record:
         ("not a udi", {}, [("gudid.di-unknown", "/udi")]),
         ("(01)10197106131510(10)LOT42", {}, [("gudid.pi-missing", "/udi")]),  # GUDID: expiry is in the PI
         ("0110197106131510172701311" + "0LOT42", {}, []),  # element string without parentheses
-        ("(01)10197106131510(17)270131(10)L1", {"device_name": "Acme tray"}, [("gudid.brand-mismatch", "/device_name")]),
-        ("(01)10197106131510(17)270131(10)L1", {"version_model": "SEN99"}, [("gudid.model-mismatch", "/version_model")]),
+        (
+            "(01)10197106131510(17)270131(10)L1",
+            {"device_name": "Acme tray"},
+            [("gudid.brand-mismatch", "/device_name")],
+        ),
+        (
+            "(01)10197106131510(17)270131(10)L1",
+            {"version_model": "SEN99"},
+            [("gudid.model-mismatch", "/version_model")],
+        ),
     ],
 )
 def test_udi_checked_against_gudid(gudid, master, udi, data, expected):

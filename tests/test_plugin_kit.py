@@ -6,9 +6,10 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from evidence_kit_builtin.rules import complaints
 
 from evidence_kit import hookimpl
 from evidence_kit.errors import PluginError
@@ -22,7 +23,6 @@ from evidence_kit.testing import (
     run_rule,
     write_bundle,
 )
-from evidence_kit_builtin.rules import complaints
 
 from .conftest import ROOT
 
@@ -49,7 +49,7 @@ def test_run_rule_passes_options_now_and_settings():
         code, title, hint, cites = "probe.x", "probe", "", ("ISO 13485:2016 4.2.5",)
         severity = complaints.capa_missing.severity
         record_types: frozenset[str] = frozenset()
-        options = {"days": 30, "keep": 1}
+        options: ClassVar[dict[str, int]] = {"days": 30, "keep": 1}
         options_schema = None
 
         def check(self, records, ctx):

@@ -51,7 +51,12 @@ def test_loads_through_entry_point_and_lists_version(plugin_dists):
 
 @pytest.mark.parametrize(
     ("raw", "iso"),
-    [("20120508", "2012-05-08"), ("2012-05-08", "2012-05-08"), ("05/01/2011", "2011-05-01"), ("5/1/2011", "2011-05-01")],
+    [
+        ("20120508", "2012-05-08"),
+        ("2012-05-08", "2012-05-08"),
+        ("05/01/2011", "2011-05-01"),
+        ("5/1/2011", "2011-05-01"),
+    ],
 )
 def test_dates_in_every_fda_spelling(openfda, raw, iso):
     from evidence_kit_openfda.dates import parse_fda_date
@@ -75,7 +80,9 @@ def test_unparseable_date_has_a_reason(openfda, raw):
 
 
 def test_api_envelope_of_device_events(tmp_path, openfda):
-    bundle = _bundle(tmp_path, {"mdr/device-event-0001-of-0001.json": DATA / "openfda" / "device-event-0001-of-0001.json"})
+    bundle = _bundle(
+        tmp_path, {"mdr/device-event-0001-of-0001.json": DATA / "openfda" / "device-event-0001-of-0001.json"}
+    )
     report = run_bundle(bundle, ("openfda", openfda))
     assert _records(report, "mdr/device-event-0001-of-0001.json") == (
         "3004567890-2026-00012",
@@ -136,7 +143,13 @@ def test_recall_envelope_and_res_json_lines(tmp_path, openfda):
     assert _records(report, "recalls/enforcement-report.json") == ("Z-0102-2026", "Z-0103-2026")
     rows = flatten(report, "code", "file", "record", "line", "path")
     assert ("ingest.malformed", "recalls/enforcement-report.json", None, 4, None) in rows  # the broken line
-    assert ("openfda.bad-date", "recalls/enforcement-report.json", "Z-0103-2026", 5, "/4/recall-initiation-date") in rows
+    assert (
+        "openfda.bad-date",
+        "recalls/enforcement-report.json",
+        "Z-0103-2026",
+        5,
+        "/4/recall-initiation-date",
+    ) in rows
     skipped = {f.location.file: f.message for f in report.findings if f.code == "openfda.not-read"}
     assert "1 Food recall(s)" in skipped["recalls/enforcement-report.json"]
     assert "count results" in skipped["recalls/device-recall.json"]

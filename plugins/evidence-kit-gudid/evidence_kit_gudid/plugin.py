@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from evidence_kit import Rule, Source, hookimpl
-
+from evidence_kit import Source, hookimpl
+from evidence_kit.contracts import FunctionRule
 from evidence_kit_gudid.rules import RULES
 from evidence_kit_gudid.source import GudidXmlSource
 
@@ -15,6 +15,6 @@ def evidence_kit_sources() -> list[Source]:
 
 
 @hookimpl
-def evidence_kit_rules() -> list[Rule]:
+def evidence_kit_rules() -> list[FunctionRule]:
     """Register the rules checking every UDI in the bundle against GUDID."""
     return list(RULES)

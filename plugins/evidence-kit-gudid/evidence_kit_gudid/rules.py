@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, rule
-
 from evidence_kit_gudid.udi import ParsedUdi, parse_udi
 
 __all__ = ["RULES", "GudidIndex"]
@@ -107,7 +106,7 @@ def di_unknown(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 def brand_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Where a record names its device, the name must contain GUDID's brand name for the UDI's DI."""
     index = GudidIndex.of(records)
-    for r, udi, parsed in _udis(records):
+    for r, _udi, parsed in _udis(records):
         gudid = index.by_di.get(parsed.di or "") if parsed else None
         name, brand = r.data.get("device_name"), gudid.data.get("device_name") if gudid else None
         if gudid is None or not isinstance(name, str) or not brand:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from evidence_kit import Finding, Record, Severity, SourceContext
 from lxml import etree
 
+from evidence_kit import Finding, Record, Severity, SourceContext
 from evidence_kit_gudid import __version__
 
 __all__ = ["NS", "GudidXmlSource", "xml_parser_options"]
@@ -105,7 +105,8 @@ class GudidXmlSource:
         if primary is None:
             yield ctx.finding(
                 "gudid.no-primary-di",
-                f"{ctx.file}:{line}: GUDID device record {key or '(no record key)'} has no Primary DI; it was not read.",
+                f"{ctx.file}:{line}: GUDID device record {key or '(no record key)'} has no Primary DI; "
+                "it was not read.",
                 line=line,
                 path=f"/devices/device[@publicDeviceRecordKey='{key}']",
                 cites=_CITES,
@@ -164,7 +165,9 @@ def _check_chains(idents: list[dict[str, Any]], primary: str, rid: str, ctx: Sou
         elif current is None:
             problem = "names no containsDINumber"
         else:
-            problem = f"ends at {current}, which is neither the primary DI {primary} nor another package DI of this device"
+            problem = (
+                f"ends at {current}, which is neither the primary DI {primary} nor another package DI of this device"
+            )
         yield ctx.finding(
             "gudid.package-chain",
             f"{ctx.file}:{ident['line']}: package DI {ident['di']} of {rid} does not chain to the primary DI: "

@@ -1,7 +1,7 @@
-"""Just enough UDI parsing to look a UDI up in GUDID: its DI and which PI elements it carries.
+r"""Just enough UDI parsing to look a UDI up in GUDID: its DI and which PI elements it carries.
 
 GS1 in human-readable form (``(01)…(17)…(10)…``) and as an element string (AIs back to back,
-variable-length fields ended by the group separator ``\\x1d``); HIBCC (``+LIC…``, PI after ``/``
+variable-length fields ended by the group separator ``\x1d``); HIBCC (``+LIC…``, PI after ``/``
 or in a secondary string starting ``$``); ICCBBA (``=/`` DI). Deeper syntax checks (check digits,
 dates) belong to the core UDI rules; here a UDI that cannot be split yields no DI.
 """
@@ -22,7 +22,10 @@ _PAREN = re.compile(r"\((\d{2,4})\)([^(]*)")
 
 @dataclass(frozen=True)
 class ParsedUdi:
-    """A UDI split into its agency, DI and the PI elements present (``lot``, ``serial``, ``expiry``, ``manufacture_date``)."""
+    """A UDI split into its agency, its DI and the PI elements it carries.
+
+    ``pi`` holds some of ``lot``, ``serial``, ``expiry`` and ``manufacture_date``.
+    """
 
     agency: str
     di: str | None

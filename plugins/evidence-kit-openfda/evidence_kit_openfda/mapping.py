@@ -137,7 +137,14 @@ def map_event(obj: Mapping[str, Any]) -> tuple[dict[str, Any], list[DateProblem]
                 }
             )
         )
-    for key in ("date_report", "device_date_of_manufacturer", "date_of_event", "date_received", "date_manufacturer_received", "date_facility_aware"):
+    for key in (
+        "date_report",
+        "device_date_of_manufacturer",
+        "date_of_event",
+        "date_received",
+        "date_manufacturer_received",
+        "date_facility_aware",
+    ):
         dates.get(record, key, base)  # every date field is checked, used or not
     first = devices[0] if devices else {}
     texts = record.get("mdr_text")

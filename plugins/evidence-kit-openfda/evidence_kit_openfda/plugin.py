@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from evidence_kit import Rule, Source, hookimpl
-
+from evidence_kit import Source, hookimpl
+from evidence_kit.contracts import FunctionRule
 from evidence_kit_openfda.rules import RULES
 from evidence_kit_openfda.sources import MaudeFoiSource, OpenFdaJsonSource
 
@@ -15,6 +15,6 @@ def evidence_kit_sources() -> list[Source]:
 
 
 @hookimpl
-def evidence_kit_rules() -> list[Rule]:
+def evidence_kit_rules() -> list[FunctionRule]:
     """Register the rules that link public MDR data to the firm's complaints."""
     return list(RULES)

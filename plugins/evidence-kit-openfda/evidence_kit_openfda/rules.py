@@ -8,7 +8,7 @@ and MAUDE records in a bundle are matched to complaints by MDR report number
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, rule
 
@@ -36,7 +36,7 @@ def linked_complaint(mdr: Record, records: RecordSet) -> tuple[Record | None, st
     by_udi = None
     for c in records.of_type("complaint"):
         decision = c.data.get("mdr_decision")
-        if number and hasattr(decision, "get") and decision.get("report_number") == number:
+        if number and isinstance(decision, Mapping) and decision.get("report_number") == number:
             return c, "report number"
         if by_udi is None and udis and _norm(c.data.get("udi")) in udis:
             by_udi = c
@@ -128,7 +128,7 @@ def complaint_not_reportable(records: RecordSet, ctx: RuleContext) -> Iterator[F
     for mdr in _public_mdrs(records):
         complaint, how = linked_complaint(mdr, records)
         decision = complaint.data.get("mdr_decision") if complaint else None
-        if complaint is not None and hasattr(decision, "get") and decision.get("reportable") is False:
+        if complaint is not None and isinstance(decision, Mapping) and decision.get("reportable") is False:
             yield ctx.finding(
                 complaint,
                 field="/mdr_decision/reportable",

@@ -9,9 +9,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from evidence_kit import Finding, Record, Severity, SourceContext
-
 from evidence_kit_openfda import __version__
-from evidence_kit_openfda.foi import PRIMARY_ORDER, FoiFile, group, read_foi, siblings
+from evidence_kit_openfda.foi import PRIMARY_ORDER, group, read_foi, siblings
 from evidence_kit_openfda.jsondoc import JsonItem, JsonProblem, decode_text, read_items
 from evidence_kit_openfda.mapping import (
     EVENT_KEYS,
@@ -66,7 +65,9 @@ def _fallback_id(ctx: SourceContext, line: int) -> str:
 
 
 class OpenFdaJsonSource:
-    """Reads openFDA device event (MAUDE), recall and enforcement JSON: a record, a list, the API envelope, or JSON Lines.
+    """Reads openFDA device event (MAUDE), recall and enforcement JSON.
+
+    One record, a list, the API's ``{"meta", "results"}`` envelope, or JSON Lines.
 
     It claims a ``.json`` / ``.jsonl`` / ``.ndjson`` file only when its first 4 KiB hold an
     openFDA MAUDE or recall key name (or the name is an openFDA download such as
@@ -179,8 +180,10 @@ def _records_in(
         children = [(f"{pointer}/{k}", v) for k, v in value.items() if isinstance(v, (dict, list))]
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            if isinstance(v, Mapping) and not (is_device_event(v) or is_recall(v)) and not any(
-                isinstance(x, (dict, list)) and x for x in v.values()
+            if (
+                isinstance(v, Mapping)
+                and not (is_device_event(v) or is_recall(v))
+                and not any(isinstance(x, (dict, list)) and x for x in v.values())
             ):
                 skipped[_OTHER] += 1
                 first_skip.append(f"{pointer}/{i}")

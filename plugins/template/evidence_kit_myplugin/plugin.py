@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from evidence_kit import Finding, Record, RecordSet, Rule, RuleContext, Severity, Source, SourceContext, hookimpl, rule
-
+from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, Source, SourceContext, hookimpl, rule
+from evidence_kit.contracts import FunctionRule
 from evidence_kit_myplugin import __version__
 
 HEADER = "id;detected_at;product;disposition"
@@ -85,6 +85,6 @@ def evidence_kit_sources() -> list[Source]:
 
 
 @hookimpl
-def evidence_kit_rules() -> list[Rule]:
+def evidence_kit_rules() -> list[FunctionRule]:
     """Register the rule."""
     return [disposition_missing]
