@@ -88,11 +88,9 @@ def test_doctype_and_entities_are_refused(tmp_path, gudid):
 def test_malformed_xml_is_a_finding_with_line(tmp_path, gudid):
     text = SAMPLE.read_text(encoding="utf-8-sig").replace("</devices>", "")
     report = run_bundle(write_bundle(tmp_path / "g", {"cut.xml": text}), ("gudid", gudid))
-    assert report.record_count == 2  # the devices before the defect are kept
-    assert {f.code for f in report.findings if f.location.file == "cut.xml"} == {
-        "gudid.package-chain",
-        "ingest.malformed",
-    }
+    assert report.record_count == 0  # evidence is not guessed at: a broken file is refused whole
+    (f,) = [f for f in report.findings if f.location.file == "cut.xml"]
+    assert f.code == "ingest.malformed" and f.location.line and "not well-formed" in f.message
 
 
 def _complaint(udi: str, **data: object) -> Record:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -12,7 +13,7 @@ from lxml import etree
 from evidence_kit import Finding, Record, Severity, SourceContext
 from evidence_kit_gudid import __version__
 
-__all__ = ["NS", "GudidXmlSource", "xml_parser_options"]
+__all__ = ["NS", "GudidXmlSource", "XmlRefused", "parse_xml", "xml_parser"]
 
 NS = "http://www.fda.gov/cdrh/gudid"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -20,9 +21,43 @@ _CITES = ("21 CFR 830.310", "21 CFR 830.320")
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
-def xml_parser_options() -> dict[str, Any]:
-    """Return the hardened lxml settings: no entities, no DTD, no network, no huge trees."""
-    return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+class XmlRefused(ValueError):
+    """XML refused by policy or malformed; ``line`` is its 1-based line when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def xml_parser() -> etree.XMLParser:
+    """Return the hardened lxml parser: no entities, no DTD, no network, no huge trees."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def _parse_xml(data: bytes) -> etree._ElementTree:
+    """Parse untrusted XML, refusing any DOCTYPE or entity declaration (GUDID XML has none)."""
+    m = _DOCTYPE.search(data[:65536])
+    if m:
+        line = data.count(b"\n", 0, m.start()) + 1
+        raise XmlRefused("DOCTYPE or entity declarations are not allowed (entity expansion, external entities)", line)
+    try:
+        return etree.fromstring(data, xml_parser()).getroottree()
+    except etree.XMLSyntaxError as exc:
+        raise XmlRefused(f"not well-formed XML: {exc.msg}", exc.lineno or None) from None
+
+
+def _core_parse_xml() -> Callable[[bytes], etree._ElementTree] | None:
+    """Return ``evidence_kit.parsing.parse_xml``, the core's XML policy, when this evidence-kit has it."""
+    try:
+        module = importlib.import_module("evidence_kit.parsing")
+    except ImportError:
+        return None
+    found: Callable[[bytes], etree._ElementTree] | None = getattr(module, "parse_xml", None)
+    return found
+
+
+#: The core's hardened parser where the installed evidence-kit provides one, else the same policy here.
+parse_xml: Callable[[bytes], etree._ElementTree] = _core_parse_xml() or _parse_xml
 
 
 def _q(name: str) -> str:
@@ -60,29 +95,20 @@ class GudidXmlSource:
         return path.suffix.lower() == ".xml" and NS.encode() in head
 
     def read(self, path: Path, ctx: SourceContext) -> Iterator[Record | Finding]:
-        """Yield one device_master per ``<device>``; findings for bad XML and broken package chains."""
-        with open(path, "rb") as fh:
-            head = fh.read(65536)
-        if _DOCTYPE.search(head):
+        """Yield one device_master per ``<device>``; findings for refused XML and broken package chains."""
+        try:
+            tree = parse_xml(path.read_bytes())
+        except ValueError as exc:  # XmlRefused, the core's or ours: malformed, or refused by policy
+            line = getattr(exc, "line", None)
             yield ctx.finding(
                 "ingest.malformed",
-                f"{ctx.file}: a DOCTYPE or entity declaration was found; GUDID XML has none, and evidence-kit "
-                "refuses them (entity expansion, external entities). The file was not read.",
-                hint="Use the XML exactly as FDA releases it.",
+                f"{ctx.file}{':' + str(line) if line else ''}: {exc}; the file was not read.",
+                line=line,
+                hint="Use the GUDID XML exactly as FDA releases it.",
             )
             return
-        try:
-            for _, el in etree.iterparse(str(path), events=("end",), tag=_q("device"), **xml_parser_options()):
-                yield from self._device(el, ctx)
-                el.clear(keep_tail=False)
-        except etree.XMLSyntaxError as exc:
-            line = exc.lineno if exc.lineno else None
-            yield ctx.finding(
-                "ingest.malformed",
-                f"{ctx.file}:{line}: not well-formed XML: {exc.msg}; devices after this point were not read.",
-                line=line,
-                hint="Re-download the GUDID release file.",
-            )
+        for el in tree.getroot().iter(_q("device")):
+            yield from self._device(el, ctx)
 
     def _device(self, el: etree._Element, ctx: SourceContext) -> Iterator[Record | Finding]:
         line = el.sourceline
