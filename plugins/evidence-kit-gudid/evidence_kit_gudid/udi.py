@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 __all__ = ["ParsedUdi", "parse_udi"]
 
@@ -57,6 +58,7 @@ def _gs1_elements(text: str) -> dict[str, str] | None:
     return out
 
 
+@lru_cache(maxsize=65536)
 def parse_udi(udi: str) -> ParsedUdi | None:
     """Split a UDI; None when it is not recognisably GS1, HIBCC or ICCBBA.
 

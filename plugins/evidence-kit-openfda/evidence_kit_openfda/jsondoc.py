@@ -69,11 +69,13 @@ def _skip(text: str, pos: int) -> int:
 
 def _array(text: str, pos: int, pointer: str) -> Iterator[JsonItem]:
     """Yield the elements of the array whose ``[`` is at ``pos``, each with its own line."""
+    line, counted = text.count("\n", 0, pos) + 1, pos  # lines are counted incrementally: linear in the file
     pos = _skip(text, pos + 1)
     index = 0
     while pos < len(text) and text[pos] != "]":
         value, end = _decode(text, pos)
-        yield JsonItem(value, text.count("\n", 0, pos) + 1, f"{pointer}/{index}")
+        line, counted = line + text.count("\n", counted, pos), pos
+        yield JsonItem(value, line, f"{pointer}/{index}")
         index += 1
         pos = _skip(text, end)
         if pos < len(text) and text[pos] == ",":

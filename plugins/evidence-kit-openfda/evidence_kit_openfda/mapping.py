@@ -137,15 +137,9 @@ def map_event(obj: Mapping[str, Any]) -> tuple[dict[str, Any], list[DateProblem]
                 }
             )
         )
-    for key in (
-        "date_report",
-        "device_date_of_manufacturer",
-        "date_of_event",
-        "date_received",
-        "date_manufacturer_received",
-        "date_facility_aware",
-    ):
-        dates.get(record, key, base)  # every date field is checked, used or not
+    keys = ("date_report", "device_date_of_manufacturer", "date_of_event", "date_received")
+    # every date field is checked, used or not
+    iso = {key: dates.get(record, key, base) for key in (*keys, "date_manufacturer_received", "date_facility_aware")}
     first = devices[0] if devices else {}
     texts = record.get("mdr_text")
     data = _drop_none(
@@ -154,9 +148,9 @@ def map_event(obj: Mapping[str, Any]) -> tuple[dict[str, Any], list[DateProblem]
             "report_number": _text(record.get("report_number")),
             "reporter_type": reporter,
             "report_type": report_type,
-            "event_date": parse_fda_date(record.get("date_of_event")).iso,
-            "aware_date": parse_fda_date(record.get(aware_key)).iso,
-            "submitted_at": parse_fda_date(record.get("date_received")).iso,
+            "event_date": iso["date_of_event"],
+            "aware_date": iso[aware_key],
+            "submitted_at": iso["date_received"],
             "udi": first.get("udi_public"),
             "device_name": first.get("brand_name") or first.get("generic_name"),
             "devices": devices,

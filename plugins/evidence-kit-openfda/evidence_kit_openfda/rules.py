@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, rule
 
-__all__ = ["RULES", "linked_complaint"]
+__all__ = ["RULES", "ComplaintIndex"]
 
 _SOURCES = frozenset({"openfda-json", "maude-foi"})
 
@@ -29,18 +30,36 @@ def _mdr_udis(mdr: Record) -> set[str]:
     return out - {""}
 
 
-def linked_complaint(mdr: Record, records: RecordSet) -> tuple[Record | None, str]:
-    """Return the complaint an MDR belongs to and how it was matched (``report number`` or ``UDI``)."""
-    number = mdr.data.get("report_number")
-    udis = _mdr_udis(mdr)
-    by_udi = None
-    for c in records.of_type("complaint"):
-        decision = c.data.get("mdr_decision")
-        if number and isinstance(decision, Mapping) and decision.get("report_number") == number:
-            return c, "report number"
-        if by_udi is None and udis and _norm(c.data.get("udi")) in udis:
-            by_udi = c
-    return (by_udi, "UDI") if by_udi else (None, "")
+@dataclass(frozen=True)
+class ComplaintIndex:
+    """The bundle's complaints by the MDR report number they record and by their UDI (normalised)."""
+
+    by_number: dict[str, Record]
+    by_udi: dict[str, Record]
+
+    @classmethod
+    def of(cls, records: RecordSet) -> ComplaintIndex:
+        """Index every complaint once, so matching is linear in the number of MDRs."""
+        by_number: dict[str, Record] = {}
+        by_udi: dict[str, Record] = {}
+        for c in records.of_type("complaint"):
+            decision = c.data.get("mdr_decision")
+            if isinstance(decision, Mapping) and isinstance(decision.get("report_number"), str):
+                by_number.setdefault(decision["report_number"], c)
+            udi = _norm(c.data.get("udi"))
+            if udi:
+                by_udi.setdefault(udi, c)
+        return cls(by_number, by_udi)
+
+    def match(self, mdr: Record) -> tuple[Record | None, str]:
+        """Return the complaint an MDR belongs to and how it was matched (``report number`` or ``UDI``)."""
+        number = mdr.data.get("report_number")
+        if isinstance(number, str) and number in self.by_number:
+            return self.by_number[number], "report number"
+        for udi in sorted(_mdr_udis(mdr)):
+            if udi in self.by_udi:
+                return self.by_udi[udi], "UDI"
+        return None, ""
 
 
 def _own_prefixes(ctx: RuleContext) -> list[str]:
@@ -72,11 +91,12 @@ def mdr_without_complaint(records: RecordSet, ctx: RuleContext) -> Iterator[Find
     a manufacturer's MDR report numbers begin with its registration number.
     """
     prefixes = _own_prefixes(ctx)
+    index = ComplaintIndex.of(records)
     for mdr in _public_mdrs(records):
         number = str(mdr.data.get("report_number") or "")
         if not prefixes or not any(number.startswith(p + "-") for p in prefixes):
             continue
-        complaint, _ = linked_complaint(mdr, records)
+        complaint, _ = index.match(mdr)
         if complaint is None:
             yield ctx.finding(
                 mdr,
@@ -99,8 +119,9 @@ def mdr_without_complaint(records: RecordSet, ctx: RuleContext) -> Iterator[Find
 )
 def aware_date_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """The MDR's manufacturer-aware date (MAUDE ``date_manufacturer_received``) must equal the complaint's."""
+    index = ComplaintIndex.of(records)
     for mdr in _public_mdrs(records):
-        complaint, how = linked_complaint(mdr, records)
+        complaint, how = index.match(mdr)
         reported = mdr.data.get("aware_date")
         if complaint is None or not reported:
             continue
@@ -125,8 +146,9 @@ def aware_date_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 )
 def complaint_not_reportable(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """A complaint matched to a public MDR must not record the decision "not reportable"."""
+    index = ComplaintIndex.of(records)
     for mdr in _public_mdrs(records):
-        complaint, how = linked_complaint(mdr, records)
+        complaint, how = index.match(mdr)
         decision = complaint.data.get("mdr_decision") if complaint else None
         if complaint is not None and isinstance(decision, Mapping) and decision.get("reportable") is False:
             yield ctx.finding(
