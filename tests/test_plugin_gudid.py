@@ -168,3 +168,31 @@ def test_real_gudid_release_files(tmp_path, gudid, corpus):
         ("openfda_gudid_device_test.xml", "GUDID-00844588018923")
     ]
     assert not [f for f in result.report.findings if f.code.startswith(("schema.", "ingest."))]
+
+
+def test_accessgudid_lookup_json_single_identifier(tmp_path, gudid):
+    sample = ROOT / "tests" / "data" / "gudid" / "accessgudid_lookup_00812345000017.json"
+    result = run(write_bundle(tmp_path / "g", {"lookup.json": sample}), pm=make_plugin_manager(("gudid", gudid)))
+    (rec,) = result.records.of_type("device_master")
+    assert rec.source == "accessgudid-json" and rec.id == "GUDID-00812345000017"
+    assert (rec.data["device_name"], rec.data["version_model"], rec.data["gudid_published"]) == (
+        "SUCTION CANISTER",
+        "SC-1200",
+        "2026-01-05",
+    )
+    assert rec.data["lot_controlled"] is True and "marketing_ended" not in rec.data
+    assert not result.report.findings
+
+
+def test_real_accessgudid_lookup_and_history_agree(tmp_path, gudid, corpus):
+    real = corpus / "real" / "accessgudid"
+    files = {p.name: p for p in real.glob("json_devices_*.json")}
+    result = run(write_bundle(tmp_path / "g", files, MINIMAL_TOML), pm=make_plugin_manager(("gudid", gudid)))
+    by_file = {r.location.file: r for r in result.records.of_type("device_master")}
+    assert set(by_file) == set(files)  # parse_udi responses are not device records and are not claimed
+    lookup = by_file["json_devices_lookup_by_device_identifier_code.json"]
+    history = by_file["json_devices_history_by_device_identifier_code.json"]
+    assert lookup.id == history.id == "GUDID-08717648200274"
+    assert history.location.path == "/history/3/xml[deviceId='08717648200274']"  # the newest version
+    assert dict(lookup.data) == dict(history.data)
+    assert lookup.data["device_name"] == "XIENCE ALPINE" and lookup.data["expiration_date_controlled"] is True

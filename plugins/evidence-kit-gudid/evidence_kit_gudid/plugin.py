@@ -5,13 +5,13 @@ from __future__ import annotations
 from evidence_kit import Source, hookimpl
 from evidence_kit.contracts import FunctionRule
 from evidence_kit_gudid.rules import RULES
-from evidence_kit_gudid.source import GudidXmlSource
+from evidence_kit_gudid.source import AccessGudidJsonSource, GudidXmlSource
 
 
 @hookimpl(tryfirst=True)
 def evidence_kit_sources() -> list[Source]:
-    """Register the GUDID XML source, first, so it sees GUDID files before any generic XML source."""
-    return [GudidXmlSource()]
+    """Register the GUDID XML and AccessGUDID JSON sources, first, so they see GUDID files before generic sources."""
+    return [GudidXmlSource(), AccessGudidJsonSource()]
 
 
 @hookimpl
