@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pikepdf
+import reportlab
 from reportlab.lib.pagesizes import LETTER
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -47,8 +48,9 @@ WRAP = 95
 def _register_fonts() -> None:
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
-    pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))
-    pdfmetrics.registerFont(TTFont(BOLD, "VeraBd.ttf"))
+    fonts = Path(reportlab.__file__).parent / "fonts"  # Bitstream Vera ships with reportlab
+    pdfmetrics.registerFont(TTFont(FONT, str(fonts / "Vera.ttf")))
+    pdfmetrics.registerFont(TTFont(BOLD, str(fonts / "VeraBd.ttf")))
 
 
 class PageWriter:
