@@ -84,13 +84,16 @@ def test_mixed_bundle_links_complaints_mdrs_and_gudid(tmp_path, plugin_dists):
     assert not [f for f in report.findings if f.code.startswith(("schema.", "engine."))]
     rows = set(flatten(report))
     # cross-links resolved: CMP-101 ↔ MDR -00012 by report number, CMP-101's UDI found in GUDID with its PI
-    linked = {r for r in rows if r[2] == "CMP-101" or r[2] == "3004567890-2026-00012"}
+    link_codes = ("openfda.", "gudid.", "udi.", "reporting.mdr-report-missing", "linkage.")
+    linked = {r for r in rows if r[2] in ("CMP-101", "3004567890-2026-00012") and r[0].startswith(link_codes)}
     assert linked == {("openfda.aware-date-mismatch", "complaints/complaints.json", "CMP-101", "/aware_date")}
+    assert not [r for r in rows if r[0].startswith("gudid.") and r[1] == "complaints/complaints.json"]  # no doubles
     # …and every unresolved link is a finding naming the file, the record and the field
     assert {
         ("openfda.complaint-not-reportable", "complaints/complaints.json", "CMP-102", "/mdr_decision/reportable"),
-        ("gudid.pi-missing", "complaints/complaints.json", "CMP-102", "/udi"),
-        ("gudid.di-unknown", "complaints/complaints.json", "CMP-103", "/udi"),
+        ("udi.pi-missing", "complaints/complaints.json", "CMP-102", "/udi"),  # core rule, against GUDID's records
+        ("udi.di-not-in-master", "complaints/complaints.json", "CMP-103", "/udi"),
+        ("gudid.pi-missing", "openfda/device-event-0001-of-0001.json", "3004567890-2026-00019", "/udi"),
         ("openfda.mdr-without-complaint", "maude/mdrfoi2026.txt", "3004567890-2026-00032", "/report_number"),
         ("openfda.mdr-without-complaint", "maude/mdrfoi2026.txt", "3004567890-2026-00033", "/report_number"),
         ("openfda.bad-date", "openfda/device-event-0001-of-0001.json", "3004567890-2026-00019", "/aware_date"),
@@ -113,7 +116,7 @@ def test_mixed_bundle_through_the_cli(tmp_path, plugin_dists):
     report = json.loads(proc.stdout)
     assert {"openfda", "gudid"} <= {p["name"] for p in report["plugins"]}
     codes = {f["code"] for f in report["findings"]}
-    assert {"openfda.mdr-without-complaint", "gudid.pi-missing", "openfda.bad-date"} <= codes
+    assert {"openfda.mdr-without-complaint", "gudid.pi-missing", "udi.pi-missing", "openfda.bad-date"} <= codes
 
 
 def test_real_openfda_and_gudid_with_firm_complaints(tmp_path, plugin_dists, corpus):
@@ -145,8 +148,8 @@ def test_real_openfda_and_gudid_with_firm_complaints(tmp_path, plugin_dists, cor
     rows = set(flatten(report))
     assert not [r for r in rows if r[0] == "openfda.mdr-without-complaint"]  # linked by report number
     assert ("openfda.aware-date-mismatch", "complaints/complaints.json", "CMP-2012-0044", "/aware_date") in rows
-    assert ("gudid.pi-missing", "complaints/complaints.json", "CMP-2025-0007", "/udi") in rows
+    assert ("udi.pi-missing", "complaints/complaints.json", "CMP-2025-0007", "/udi") in rows
     f = next(f for f in report.findings if f.code == "openfda.aware-date-mismatch")
     assert "MDR 2024168-2012-02668 (openfda/api_examples_device_event.json" in f.message and "2012-05-08" in f.message
-    g = next(f for f in report.findings if f.code == "gudid.pi-missing")
-    assert "gudid/dental.xml:" in g.message and "expiry date (AI 17)" in g.message
+    g = next(f for f in report.findings if f.code == "udi.pi-missing")
+    assert "gudid/dental.xml:" in g.message and "expiry date" in g.message

@@ -93,35 +93,48 @@ def test_malformed_xml_is_a_finding_with_line(tmp_path, gudid):
     assert f.code == "ingest.malformed" and f.location.line and "not well-formed" in f.message
 
 
-def _complaint(udi: str, **data: object) -> Record:
-    return make_record("complaint", "CMP-1", file="complaints.json", line=4, udi=udi, **data)
+def _complaint(udi: str, type: str = "complaint", **data: object) -> Record:
+    return make_record(type, "CMP-1", file="complaints.json", line=4, udi=udi, **data)
+
+
+FIRM_MASTER = make_record("device_master", "DM-7", file="erp/master.json", source="json", di="00812345000017")
 
 
 @pytest.mark.parametrize(
-    ("udi", "data", "expected"),
+    ("udi", "kind", "extra", "data", "expected"),
     [
-        ("(01)10197106131510(17)270131(10)LOT42", {"device_name": "Cardinal Health dental pack"}, []),
-        ("(01)50197106131518(17)270131(10)LOT42", {}, []),  # a package DI on the case label resolves too
-        ("(01)00000000000000(10)X", {}, [("gudid.di-unknown", "/udi")]),
-        ("not a udi", {}, [("gudid.di-unknown", "/udi")]),
-        ("(01)10197106131510(10)LOT42", {}, [("gudid.pi-missing", "/udi")]),  # GUDID: expiry is in the PI
-        ("0110197106131510172701311" + "0LOT42", {}, []),  # element string without parentheses
+        ("(01)10197106131510(17)270131(10)LOT42", "complaint", [], {"device_name": "Cardinal Health dental pack"}, []),
+        ("(01)50197106131518(17)270131(10)LOT42", "complaint", [], {}, []),  # a package DI resolves through GUDID
+        ("0110197106131510172701311" + "0LOT42", "complaint", [], {}, []),  # element string, no parentheses
+        # what the built-in udi.* rules already report is not reported twice
+        ("(01)00000000000000(10)X", "complaint", [], {}, []),  # udi.di-not-in-master
+        ("not a udi", "complaint", [], {}, []),  # udi.syntax
+        ("(01)10197106131510(10)LOT42", "complaint", [], {}, []),  # udi.pi-missing (primary DI)
+        # …and what they cannot see is
+        ("(01)50197106131518(10)LOT42", "complaint", [], {}, [("gudid.pi-missing", "/udi")]),  # package DI
+        ("(01)10197106131510(10)LOT42", "mdr_report", [], {}, [("gudid.pi-missing", "/udi")]),  # MDRs
+        ("(01)00000000000000(10)X", "mdr_report", [], {}, [("gudid.di-unknown", "/udi")]),
+        ("(01)00812345000017(10)X", "complaint", [FIRM_MASTER], {}, [("gudid.di-unknown", "/udi")]),  # not in GUDID
         (
             "(01)10197106131510(17)270131(10)L1",
+            "complaint",
+            [],
             {"device_name": "Acme tray"},
             [("gudid.brand-mismatch", "/device_name")],
         ),
         (
             "(01)10197106131510(17)270131(10)L1",
+            "complaint",
+            [],
             {"version_model": "SEN99"},
             [("gudid.model-mismatch", "/version_model")],
         ),
     ],
 )
-def test_udi_checked_against_gudid(gudid, master, udi, data, expected):
+def test_udi_checked_against_gudid(gudid, master, udi, kind, extra, data, expected):
     from evidence_kit_gudid.rules import RULES
 
-    records = RecordSet.of([*master, _complaint(udi, **data)])
+    records = RecordSet.of([*master, *extra, _complaint(udi, kind, **data)])
     found = [row for r in RULES for row in flatten(run_rule(r, records), "code", "field")]
     assert sorted(found) == expected
 
@@ -129,10 +142,18 @@ def test_udi_checked_against_gudid(gudid, master, udi, data, expected):
 def test_pi_missing_names_what_is_missing(gudid, master):
     from evidence_kit_gudid.rules import pi_missing
 
-    records = RecordSet.of([*master, _complaint("(01)10197106126486")])
+    records = RecordSet.of([*master, _complaint("(01)50197106126484", "mdr_report")])
     (f,) = run_rule(pi_missing, records)
     assert (f.location.file, f.location.record, f.location.line) == ("complaints.json", "CMP-1", 4)
     assert all(w in f.message for w in ("lot or batch (AI 10)", "expiry date (AI 17)", "manufacture date (AI 11)"))
+    assert "(package DI of 10197106126486)" in f.message
+
+
+def test_di_unknown_says_the_device_was_never_published(gudid, master):
+    from evidence_kit_gudid.rules import di_unknown
+
+    (f,) = run_rule(di_unknown, RecordSet.of([*master, FIRM_MASTER, _complaint("(01)00812345000017(10)X")]))
+    assert "never to have been published to GUDID" in f.message and "00812345000017" in f.message
 
 
 def test_rules_are_silent_without_a_gudid_extract(gudid):
@@ -181,7 +202,7 @@ def test_accessgudid_lookup_json_single_identifier(tmp_path, gudid):
         "2026-01-05",
     )
     assert rec.data["lot_controlled"] is True and "marketing_ended" not in rec.data
-    assert not result.report.findings
+    assert not [f for f in result.report.findings if f.code.startswith(("gudid.", "ingest.", "schema."))]
 
 
 def test_real_accessgudid_lookup_and_history_agree(tmp_path, gudid, corpus):

@@ -1,7 +1,18 @@
 """Every UDI in the bundle, checked against the GUDID extract in the bundle (21 CFR 830; 801.20; 801.40).
 
-The rules read the ``udi`` field of every record except the GUDID records themselves. They say
-nothing when the bundle holds no GUDID extract: there is nothing to check against.
+The rules read the ``udi`` field of every record except the device masters. They say nothing when
+the bundle holds no GUDID extract: there is nothing to check against.
+
+They complement the built-in ``udi.*`` rules, which check the UDIs of complaints, servicing, label
+inspections, corrections and device records against *any* device master by primary DI
+(``udi.di-not-in-master``, ``udi.pi-missing``). The GUDID rules add what those cannot see, and stay
+silent where those already report, so no defect is reported twice:
+
+* brand and version/model against GUDID (``gudid.brand-mismatch``, ``gudid.model-mismatch``);
+* UDIs carrying a *package* DI, resolved through GUDID's ``containsDINumber`` chain, and UDIs on
+  MDR records (``gudid.pi-missing``, ``gudid.di-unknown``);
+* DIs the firm's own device master knows but GUDID does not: a device never published to GUDID
+  (``gudid.di-unknown``).
 """
 
 from __future__ import annotations
@@ -15,7 +26,10 @@ from evidence_kit_gudid.udi import ParsedUdi, parse_udi
 
 __all__ = ["RULES", "GudidIndex"]
 
-SOURCE = "gudid-xml"
+#: The sources whose device_master records are GUDID's.
+SOURCES = frozenset({"gudid-xml", "accessgudid-json"})
+#: The record types whose UDIs the built-in ``udi.*`` rules check against the device master.
+CORE_UDI_TYPES = frozenset({"complaint", "servicing", "label_inspection", "correction_removal", "device_record"})
 #: The record types that carry a ``udi`` (plus the GUDID records they are checked against).
 _TYPES = frozenset(
     {"device_master", "complaint", "device_record", "servicing", "label_inspection", "correction_removal", "mdr_report"}
@@ -41,13 +55,27 @@ class GudidIndex:
         """Index the device_master records read by the GUDID source."""
         by_di: dict[str, Record] = {}
         for r in records.of_type("device_master"):
-            if r.source != SOURCE:
+            if r.source not in SOURCES:
                 continue
             by_di.setdefault(str(r.data.get("di")), r)
             for pkg in r.data.get("package_dis") or ():
                 if hasattr(pkg, "get") and pkg.get("di"):
                     by_di.setdefault(str(pkg["di"]), r)
         return cls(by_di)
+
+
+def _master_dis(records: RecordSet) -> set[str]:
+    """The primary DIs of every device master (GUDID's and the firm's), GTINs padded to 14 digits."""
+    return {_gtin(str(r.data.get("di"))) for r in records.of_type("device_master") if r.data.get("di")}
+
+
+def _gtin(di: str) -> str:
+    return di.zfill(14) if di.isdigit() and len(di) in (8, 12, 13) else di
+
+
+def _core_checks(r: Record, di: str, master_dis: set[str]) -> bool:
+    """True when the built-in udi.* rules already check this UDI against a device master by primary DI."""
+    return r.type in CORE_UDI_TYPES and _gtin(di) in master_dis
 
 
 def _udis(records: RecordSet) -> Iterator[tuple[Record, str, ParsedUdi | None]]:
@@ -77,22 +105,33 @@ def _where(r: Record) -> str:
     severity=Severity.WARNING,
 )
 def di_unknown(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
-    """Each UDI's DI must be a primary or package DI in the bundle's GUDID extract."""
+    """A UDI's DI must be a primary or package DI in the GUDID extract.
+
+    Not reported where the built-in ``udi.di-not-in-master`` already reports it (a complaint's,
+    servicing record's … DI that no device master knows); reported for MDR records, and for DIs the
+    firm's own device master knows but GUDID does not.
+    """
     index = GudidIndex.of(records)
     if not index.by_di:
         return
+    master_dis = _master_dis(records)
     for r, udi, parsed in _udis(records):
-        if parsed is None or parsed.di is None:
-            yield ctx.finding(
-                r, field="/udi", message=f"{_where(r)}: UDI {udi!r} cannot be split into a DI to look up in GUDID."
-            )
-        elif parsed.di not in index.by_di:
-            yield ctx.finding(
-                r,
-                field="/udi",
-                message=f"{_where(r)}: the DI {parsed.di} of UDI {udi} is not in the GUDID extract "
-                f"({len(index.by_di)} DIs).",
-            )
+        if parsed is None or parsed.di is None or parsed.di in index.by_di:
+            continue
+        known = _gtin(parsed.di) in master_dis
+        if r.type in CORE_UDI_TYPES and not known:
+            continue  # udi.di-not-in-master reports it
+        why = (
+            "the firm's device master lists it, so it seems never to have been published to GUDID"
+            if known
+            else "no device master in the bundle lists it either"
+        )
+        yield ctx.finding(
+            r,
+            field="/udi",
+            message=f"{_where(r)}: the DI {parsed.di} of UDI {udi} is not in the GUDID extract "
+            f"({len(index.by_di)} primary and package DIs); {why}.",
+        )
 
 
 @rule(
@@ -154,20 +193,26 @@ def model_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     record_types=_TYPES,
 )
 def pi_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
-    """Where GUDID says the PI carries a lot, serial, expiry or manufacture date, the UDI must carry it."""
+    """Where GUDID says the PI carries a lot, serial, expiry or manufacture date, the UDI must carry it.
+
+    Not reported where the built-in ``udi.pi-missing`` already checks the UDI against a device master
+    by its primary DI; reported for package-DI UDIs and for MDR records.
+    """
     index = GudidIndex.of(records)
+    master_dis = _master_dis(records)
     for r, udi, parsed in _udis(records):
         gudid = index.by_di.get(parsed.di or "") if parsed else None
-        if gudid is None or parsed is None:
+        if gudid is None or parsed is None or parsed.di is None or _core_checks(r, parsed.di, master_dis):
             continue
         missing = [pi for pi, flag in _PI_FIELDS.items() if gudid.data.get(flag) is True and pi not in parsed.pi]
         if missing:
             words = ", ".join(_PI_WORDS[m] for m in missing)
+            via = "" if parsed.di == gudid.data.get("di") else f" (package DI of {gudid.data.get('di')})"
             yield ctx.finding(
                 r,
                 field="/udi",
                 message=f"{_where(r)}: UDI {udi} has no {words}, but GUDID says the production identifier of DI "
-                f"{parsed.di} carries it ({gudid.location.file}:{gudid.location.line}).",
+                f"{parsed.di}{via} carries it ({gudid.location.file}:{gudid.location.line}).",
             )
 
 

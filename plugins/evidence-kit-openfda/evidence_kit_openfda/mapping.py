@@ -151,6 +151,8 @@ def map_event(obj: Mapping[str, Any]) -> tuple[dict[str, Any], list[DateProblem]
             "event_date": iso["date_of_event"],
             "aware_date": iso[aware_key],
             "submitted_at": iso["date_received"],
+            # MAUDE lists only reports FDA has received; date_received is FDA's receipt date.
+            "ack": {"received": True, "at": iso["date_received"]} if iso["date_received"] else None,
             "udi": first.get("udi_public"),
             "device_name": first.get("brand_name") or first.get("generic_name"),
             "devices": devices,
