@@ -137,7 +137,7 @@ def di_unknown(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 @rule(
     "gudid.brand-mismatch",
     title="The record's device name does not carry the GUDID brand name",
-    cites=("21 CFR 830.310(b)(3)", "21 CFR 820.35(a)(1)"),
+    cites=("21 CFR 830.310(b)", "21 CFR 820.35(a)(1)"),
     hint="Use the brand name as published in GUDID, or correct the UDI.",
     record_types=_TYPES,
     severity=Severity.WARNING,
@@ -162,7 +162,7 @@ def brand_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 @rule(
     "gudid.model-mismatch",
     title="The record's version or model differs from GUDID's",
-    cites=("21 CFR 830.310(b)(4)",),
+    cites=("21 CFR 830.310(b)",),
     hint="Use the version or model number as published in GUDID, or correct the UDI.",
     record_types=_TYPES,
     severity=Severity.WARNING,
@@ -188,9 +188,10 @@ def model_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 @rule(
     "gudid.pi-missing",
     title="The UDI lacks a production identifier that GUDID says the label carries",
-    cites=("21 CFR 801.40(b)", "21 CFR 830.310(b)(14)"),
+    cites=("21 CFR 801.40(b)", "21 CFR 830.310"),
     hint="Record the full UDI as printed on the label, production identifiers included.",
     record_types=_TYPES,
+    severity=Severity.WARNING,
 )
 def pi_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Where GUDID says the PI carries a lot, serial, expiry or manufacture date, the UDI must carry it.
