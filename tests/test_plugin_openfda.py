@@ -161,7 +161,7 @@ def test_recall_fields_mapped_to_correction_removal(tmp_path, openfda):
     bundle = _bundle(tmp_path, {"r.jsonl": (DATA / "openfda" / "enforcement-report.json").read_text()})
     records = run(bundle, pm=make_plugin_manager(("openfda", openfda))).records
     rec = records.get("Z-0102-2026", "correction_removal")
-    assert rec.data["action_initiated"] == "2026-05-20" and rec.data["risk_to_health"] is True
+    assert rec.data["action_initiated"] == "2026-05-20" and "risk_to_health" not in rec.data
     assert rec.data["lots"] == ["Lot 8812"] and rec.data["classification"] == "Class II"
 
 

@@ -215,7 +215,13 @@ def product_type(record: Mapping[str, Any]) -> str | None:
 
 
 def map_recall(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[DateProblem]]:
-    """Map one openFDA device recall or enforcement record (either key spelling) to ``correction_removal`` data."""
+    """Map one openFDA device recall or enforcement record (either key spelling) to ``correction_removal`` data.
+
+    ``risk_to_health`` and ``report_806_submitted`` are left out: the first is the firm's 806.10(a)
+    determination, not FDA's recall class (kept as ``classification``), and openFDA does not say when
+    the firm's 806 report reached FDA; guessing either would make the Part 806 clock rules report
+    defects that are not there.
+    """
     dates = _Dates()
     initiated_key = _first_key(record, ("event_date_initiated", "recall_initiation_date"))
     initiated = dates.get(record, initiated_key, "") if initiated_key else None
@@ -236,7 +242,6 @@ def map_recall(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[DateProb
             "device_name": (description or "").split("\n", 1)[0][:200] or None,
             "action_initiated": initiated,
             "posted_date": posted,
-            "risk_to_health": True if classification in ("Class I", "Class II") else None,
             "lots": [lots] if lots else None,
             "classification": classification,
             "recall_status": _text(_get(record, "recall_status", "status")),
