@@ -207,6 +207,18 @@ def test_sources_claim_only_what_they_recognise(tmp_path, openfda):
     assert by_file["notes.txt"] is None
 
 
+def test_a_firms_own_recall_export_is_not_claimed(tmp_path, openfda):
+    toml = FIRM_TOML + '\n[[inputs]]\npath = "qms/*.json"\nrecord_type = "correction_removal"\n'
+    own = [
+        {"id": "CR-1", "recall_number": "Z-0001-2026", "reason_for_recall": "Label", "action_initiated": "2026-01-02"}
+    ]
+    report = run_bundle(
+        _bundle(tmp_path, {"qms/corrections.json": str(own).replace("'", '"')}, toml), ("openfda", openfda)
+    )
+    (outcome,) = report.inputs[1:]
+    assert (outcome.source, outcome.records) == ("json", ("CR-1",))
+
+
 def test_without_the_plugin_the_builtin_json_source_rejects_openfda_files(tmp_path, openfda):
     bundle = _bundle(tmp_path, {"ev.json": DATA / "openfda" / "device-event-0001-of-0001.json"})
     report = run_bundle(bundle)

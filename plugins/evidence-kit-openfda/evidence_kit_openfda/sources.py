@@ -13,8 +13,6 @@ from evidence_kit_openfda import __version__
 from evidence_kit_openfda.foi import PRIMARY_ORDER, group, read_foi, siblings
 from evidence_kit_openfda.jsondoc import JsonItem, JsonProblem, decode_text, read_items
 from evidence_kit_openfda.mapping import (
-    EVENT_KEYS,
-    RECALL_KEYS,
     DateProblem,
     is_device_event,
     is_recall,
@@ -27,7 +25,20 @@ __all__ = ["MaudeFoiSource", "OpenFdaJsonSource"]
 
 MDR_CITES = ("21 CFR 803.52", "21 CFR 803.18")
 RECALL_CITES = ("21 CFR 806.10", "21 CFR 806.20")
-_MARKERS = tuple(f'"{k}"'.encode() for k in sorted(EVENT_KEYS | RECALL_KEYS))
+#: Key names only openFDA / FDA RES data use, for claiming a file. Generic names a firm's own export
+#: might share (``recall_number``, ``reason_for_recall``) identify records inside a claimed file only.
+DETECT_KEYS = (
+    "mdr_report_key",
+    "device_report_product_code",
+    "date_manufacturer_received",
+    "product_res_number",
+    "res_event_number",
+    "recall_initiation_date",
+    "recall-number",
+    "reason-for-recall",
+    "recalling-firm",
+)
+_MARKERS = tuple(f'"{k}"'.encode() for k in DETECT_KEYS)
 _OTHER = "other object(s) (count results, empty or unrecognised records)"
 _NAMES = re.compile(r"^device-(event|recall|enforcement)\b", re.IGNORECASE)
 #: Source date keys → the canonical field they fill, for findings.
