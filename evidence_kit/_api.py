@@ -11,9 +11,9 @@ import pluggy
 
 from evidence_kit import __version__
 from evidence_kit._catalog import CORE_CODES
-from evidence_kit._config import Config, check_names, load_config
+from evidence_kit._config import CONFIG_NAME, Config, check_names, load_config
 from evidence_kit._engine import assemble_report, duplicate_ids, run_rules
-from evidence_kit._ingest import ingest_bundle
+from evidence_kit._ingest import check_source_options, ingest_bundle
 from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit.model import RecordSet, Report
@@ -53,6 +53,10 @@ def prepare(
         rules=[*registry.rules, *CORE_CODES],
         profiles=list(registry.profiles),
     )
+    for spec in config.inputs:
+        src = registry.source(spec.source) if spec.source else None
+        if src is not None:
+            check_source_options(src, spec, config.bundle / CONFIG_NAME)
     return config, registry
 
 
