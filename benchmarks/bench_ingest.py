@@ -41,15 +41,17 @@ record_type = "complaint"
 def make_record(i: int, rng: random.Random) -> dict[str, Any]:
     """One complaint of realistic shape: ~30 leaf fields, nested objects, two signatures, ISO dates."""
     day = 1 + i % 28
-    month = 1 + i % 12
-    signer = rng.choice(["A. Ortiz", "B. Chen", "C. Müller", "D. Okafor"])
+    month = 1 + i % 10  # January to October: before the as-of date of the bundle
+    signer_id, signer = rng.choice([("u1", "A. Ortiz"), ("u2", "B. Chen"), ("u3", "C. Müller"), ("u4", "D. Okafor")])
+    gtin = f"0081234{i % 100000:06d}"
+    gtin += str((10 - sum(int(c) * (3 if k % 2 == 0 else 1) for k, c in enumerate(reversed(gtin))) % 10) % 10)
     return {
         "id": f"CMP-{2026}-{i:07d}",
         "device_name": rng.choice(["InfuPump 300", "CardioSense 2", "GlucoTrack Mini"]),
         "received_date": f"2026-{month:02d}-{day:02d}",
         "event_date": f"2026-{month:02d}-{max(1, day - 2):02d}",
         "aware_date": f"2026-{month:02d}-{day:02d}",
-        "udi": f"(01)00812345{i % 100000:05d}0(17)280101(10)LOT{i % 977}",
+        "udi": f"(01){gtin}(17)280101(10)LOT{i % 977}",
         "lot": f"LOT{i % 977}",
         "other_device_ids": [f"SN-{i:08d}"],
         "complainant": {"name": f"Reporter {i}", "address": f"{i % 900} Main St, Springfield", "phone": "+1 555 0100"},
@@ -62,7 +64,7 @@ def make_record(i: int, rng: random.Random) -> dict[str, Any]:
             "root_cause": "Firmware threshold set too high.",
         },
         "mdr_decision": {
-            "reportable": bool(i % 5 == 0),
+            "reportable": False,
             "decision_date": f"2026-{month:02d}-{day:02d}",
             "rationale": "Malfunction could cause serious injury if it recurred.",
             "decided_by": signer,
@@ -78,15 +80,15 @@ def make_record(i: int, rng: random.Random) -> dict[str, Any]:
         "signatures": [
             {
                 "printed_name": signer,
-                "signer_id": f"u{i % 50}",
+                "signer_id": signer_id,
                 "signed_at": f"2026-{month:02d}-{day:02d}T10:00:00Z",
-                "meaning": "review",
+                "meaning": "reviewed",
             },
             {
                 "printed_name": "QA Approver",
                 "signer_id": "qa1",
                 "signed_at": f"2026-{month:02d}-{min(28, day + 9):02d}T16:30:00Z",
-                "meaning": "approval",
+                "meaning": "approved",
             },
         ],
     }

@@ -255,6 +255,33 @@ class FieldMap:
                     type=entry.get("type"),
                 )
             )
+        self._check_targets(where)
+
+    def _check_targets(self, where: str) -> None:
+        """Refuse targets that would overwrite each other (``a`` and ``a.b``; ``a.0`` and ``a.b``)."""
+        by_target = {f.target: f.key for f in self.fields}
+        if len(by_target) != len(self.fields):
+            seen: dict[tuple[str, ...], str] = {}
+            for f in self.fields:
+                if f.target in seen:
+                    raise ConfigError(f"{where}: mapping keys {seen[f.target]!r} and {f.key!r} name the same field.")
+                seen[f.target] = f.key
+        kinds: dict[tuple[str, ...], tuple[bool, str]] = {}
+        for target, key in by_target.items():
+            for i in range(1, len(target)):
+                if target[:i] in by_target:
+                    raise ConfigError(
+                        f"{where}: mapping keys {by_target[target[:i]]!r} and {key!r} overlap: "
+                        f"{key!r} is inside {by_target[target[:i]]!r}."
+                    )
+            for i in range(len(target)):
+                parent, is_index = target[:i], target[i].isdigit()
+                previous = kinds.setdefault(parent, (is_index, key))
+                if previous[0] != is_index:
+                    raise ConfigError(
+                        f"{where}: mapping keys {previous[1]!r} and {key!r} disagree on whether "
+                        f"{json_pointer(parent) or '/'} is a list or an object."
+                    )
 
     @property
     def selectors(self) -> list[str]:

@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evidence_kit._api import run
 from evidence_kit.parsing import JsonError, iter_json_document, iter_json_lines, loads_strict
@@ -188,3 +190,44 @@ def test_json_lines_fast_path_agrees_with_the_strict_decoder(line: bytes) -> Non
     else:
         assert fast == strict and type(fast) is type(strict)
         assert [type(v) for v in fast.values()] == [type(v) for v in strict.values()]  # type: ignore[union-attr]
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(alphabet=st.sampled_from('ab:e"\\/é\n\t{}[],'), max_size=8),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet="abe:", max_size=3), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    obj=st.dictionaries(st.text(alphabet="abe:", max_size=3), _values, min_size=1, max_size=5),
+    dup=st.booleans(),
+    dup_value=_values,
+)
+def test_fast_path_matches_strict_decoder_on_generated_objects(
+    obj: dict[str, object], dup: bool, dup_value: object
+) -> None:
+    text = json.dumps(obj, ensure_ascii=False)
+    if dup:  # repeat the first key with another value, as a second "status" would
+        key = json.dumps(next(iter(obj)), ensure_ascii=False)
+        text = text[:-1] + f", {key}: {json.dumps(dup_value, ensure_ascii=False)}}}"
+    ((_, fast),) = list(iter_json_lines(io.BytesIO(text.encode())))
+    try:
+        strict: object = loads_strict(text)
+    except JsonError as exc:
+        strict = exc
+    if isinstance(strict, JsonError):
+        assert isinstance(fast, JsonError) and str(fast) == str(strict)
+    else:
+        assert not isinstance(fast, JsonError)
+        assert json.dumps(fast, sort_keys=True) == json.dumps(strict, sort_keys=True)

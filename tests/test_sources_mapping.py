@@ -90,3 +90,16 @@ def test_malformed_targets_are_config_errors() -> None:
         FieldMap({"a..b": "x"})
     with pytest.raises(ConfigError, match="mapping 'f'"):
         FieldMap({"f": {"from": "x", "map": {"Y": True}, "type": "boolean"}})
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"complainant": "A", "complainant.name": "B"}, "'complainant.name' is inside 'complainant'"),
+        ({"a.0": "A", "a.b": "B"}, "disagree on whether /a is a list"),
+        ({"a.b": "A", "/a/b": "B"}, "name the same field"),
+    ],
+)
+def test_overlapping_targets_are_config_errors(table: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        FieldMap(table)
