@@ -12,9 +12,10 @@ import pluggy
 
 from evidence_kit import __version__
 from evidence_kit._catalog import CORE_CODES
-from evidence_kit._config import Config, check_names, load_config
+from evidence_kit._config import CONFIG_NAME, Config, check_names, load_config
 from evidence_kit._diff import apply_baseline
 from evidence_kit._engine import assemble_report, duplicate_ids, run_rules
+from evidence_kit._ingest import check_source_options
 from evidence_kit._parallel import IngestStats, PluginSettings, gc_paused, ingest_all
 from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
@@ -58,6 +59,10 @@ def prepare(
         rules=[*registry.rules, *CORE_CODES],
         profiles=list(registry.profiles),
     )
+    for spec in config.inputs:
+        src = registry.source(spec.source) if spec.source else None
+        if src is not None:
+            check_source_options(src, spec, config.bundle / CONFIG_NAME)
     return config, registry
 
 
@@ -143,3 +148,36 @@ def build_binder(bundle: Path | str, output: Path | str, **kwargs: Any) -> Run:
     result = run(bundle, **kwargs)
     write_binder(result, Path(output))
     return result
+
+
+def analyse(bundle: Path | str, names: Iterable[str] = (), **kwargs: Any) -> tuple[Run, dict[str, dict[str, Any]]]:
+    """Validate a bundle, then run the named analyses (default: those of the bundle's profile).
+
+    Returns the Run and ``{analysis name: result data}``.
+
+    Raises:
+        ConfigError: An analysis name is unknown.
+    """
+    result = run(bundle, **kwargs)
+    analyses = result.registry.analyses
+    wanted = list(names) or [n for n, a in sorted(analyses.items()) if result.config.profile in a.profiles]
+    unknown = [n for n in wanted if n not in analyses]
+    if unknown:
+        raise ConfigError(f"unknown analysis {unknown[0]!r}.", hint=f"Known: {', '.join(sorted(analyses))}.")
+    settings = result.config.settings()
+    out = {n: analyses[n].analyse(result.records, result.report, settings, result.config.as_of) for n in wanted}
+    return result, out
+
+
+def analysis_pages(result: Run) -> list[tuple[str, str, bytes]]:
+    """Return ``(name, title, pdf bytes)`` for every analysis of the run's binder profile, for the binder.
+
+    The binder merges these PDFs as their own sections (after the front matter).
+    """
+    settings = result.config.settings()
+    out = []
+    for name, a in sorted(result.registry.analyses.items()):
+        if result.config.profile in a.profiles:
+            data = a.analyse(result.records, result.report, settings, result.config.as_of)
+            out.append((name, a.title, a.render_pdf(data)))
+    return out

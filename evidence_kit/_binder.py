@@ -234,6 +234,23 @@ def _pdf_date(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%SZ")
 
 
+def _keep_form_fields(out: pikepdf.Pdf) -> None:
+    """Make merged form widgets reachable from the binder's /AcroForm, so filled forms still display."""
+    fields, seen = [], set()
+    for page in out.pages:
+        for annot in page.obj.get("/Annots", []):
+            if annot.get("/Subtype") != pikepdf.Name.Widget:
+                continue
+            root = annot
+            while "/Parent" in root:  # a widget of a field hierarchy: register the top-level field once
+                root = root.Parent
+            if root.objgen not in seen:
+                seen.add(root.objgen)
+                fields.append(root)
+    if fields:
+        out.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(fields), NeedAppearances=True)
+
+
 def write_binder(run: Run, output: Path) -> None:
     """Render and assemble the binder for ``run`` and write it to ``output`` atomically."""
     report, config = run.report, run.config
@@ -373,6 +390,7 @@ def _assemble(run: Run, plan: Plan, block_by_id: dict[int, Block], generated: by
         meta["xmp:CreateDate"] = config.as_of.isoformat()
         meta["pdf:Keywords"] = f"evidence-kit bundle-sha256:{digest}"
     out.Root.PageMode = pikepdf.Name.UseOutlines
+    _keep_form_fields(out)
     with atomic_write(output) as fh:
         out.save(fh, deterministic_id=True)
     for src in opened:

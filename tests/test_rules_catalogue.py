@@ -456,7 +456,6 @@ CASES = [
         put("DCMP-2026-03", "/ade_reportability_decision/reportable", True),
     ),
     # Records, production, management
-    Case("records.outdated-citation", C1, "/corrections/0", put(C1, "/corrections/0", "Handled per 21 CFR 820.198(a)")),
     Case("records.disposed-early", "NC-2026-011", "/disposed_at", put(NC, "/disposed_at", "2026-06-01")),
     Case(
         "records.expected-life-missing",
@@ -624,3 +623,108 @@ def test_capa_timing_follows_links_from_the_trigger_side() -> None:
     found = run_rule("linkage.capa-before-trigger", records(data))
     assert [(f.location.record, f.location.field) for f in found] == [(CAPA, "/opened_at")]
     assert C1 in found[0].message
+
+
+# --- gap branch: terminology, integrated risk management, QMM improvement plans ---------------------
+
+RMF = "RMF-LVP200-D"
+
+
+def _with_risk(*steps: Callable[[Data], None]) -> Callable[[Data], None]:
+    """Add a complete risk management file, link every complaint, NC and CAPA to it, then apply ``steps``."""
+
+    def apply(d: Data) -> None:
+        d[RMF] = (
+            "risk_management_file",
+            {
+                "id": RMF,
+                "product": "LVP-200 infusion pump",
+                "approved_at": "2025-06-01",
+                "hazards": [
+                    {
+                        "id": "HAZ-01",
+                        "description": "Under-infusion",
+                        "failure_modes": ["Occlusion alarm silent"],
+                        "hazardous_situations": [{"id": "HS-01", "harms": ["Delayed therapy"]}],
+                    }
+                ],
+                "risk_controls": [
+                    {
+                        "id": "RC-01",
+                        "description": "Downstream occlusion alarm",
+                        "verification": {
+                            "method": "bench test",
+                            "result": "pass",
+                            "ref": {"type": "device_record", "id": DR},
+                        },
+                    }
+                ],
+            },
+        )
+        for rtype, body in d.values():
+            if rtype in ("complaint", "nonconformance", "capa"):
+                body["risk_ids"] = ["HAZ-01"]
+            if rtype == "capa":
+                body["risk_evaluation"] = "No change to estimated risk; RMF reviewed."
+        for s in steps:
+            s(d)
+
+    return apply
+
+
+_PLAN = {
+    "id": "QMM-IP-2025",
+    "assessment_date": "2025-01-15",
+    "opportunity": {"practice_area": "apqs", "description": "Shorter CAPA cycle time"},
+    "actions": [{"id": "A1", "description": "RCA coaching", "owner": "QA lead", "due_date": "2025-04-30"}],
+    "checkpoints": [{"month": 3, "reported_at": "2025-04-14"}, {"month": 6, "reported_at": "2025-07-10"}],
+}
+
+GAP_CASES = [
+    Case(
+        "terminology.retired-citation",
+        C1,
+        "/description",
+        put(C1, "/description", "Handled per 21 CFR 820.198; the occlusion alarm did not sound on the bench."),
+        severity=W,
+    ),
+    Case(
+        "terminology.retired-term",
+        C1,
+        "/description",
+        put(C1, "/description", "The DHR of the lot shows the occlusion alarm test passed before release."),
+        severity=W,
+    ),
+    Case("risk.reference-missing", NC, "/risk_ids", _with_risk(put(NC, "/risk_ids", DEL)), severity=W),
+    Case("risk.reference-dangling", C1, "/risk_ids/0", _with_risk(put(C1, "/risk_ids", ["HAZ-99"]))),
+    Case("risk.new-hazard", C1, "/failure_mode", _with_risk(put(C1, "/failure_mode", "Battery swelling")), severity=W),
+    Case(
+        "risk.capa-evaluation-missing",
+        CAPA,
+        "/risk_evaluation",
+        _with_risk(put(CAPA, "/risk_evaluation", DEL)),
+        severity=W,
+    ),
+    Case(
+        "risk.control-unverified",
+        RMF,
+        "/risk_controls/0/verification",
+        _with_risk(put(RMF, "/risk_controls/0/verification", {"method": "bench test"})),
+        severity=W,
+    ),
+    Case(
+        "improvement-plan.checkpoint-overdue",
+        "QMM-IP-2025",
+        "/checkpoints",
+        add("improvement_plan", {**_PLAN, "checkpoints": [{"month": 3, "reported_at": "2025-04-14"}]}),
+        severity=W,
+    ),
+    Case(
+        "improvement-plan.action-owner-missing",
+        "QMM-IP-2025",
+        "/actions/0",
+        add("improvement_plan", {**_PLAN, "actions": [{"id": "A1", "description": "RCA coaching"}]}),
+        severity=W,
+    ),
+]
+CASES += GAP_CASES

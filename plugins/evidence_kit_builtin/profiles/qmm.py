@@ -15,6 +15,8 @@ SECTIONS = (
 
 TYPE_MAP = {
     "management_review": "commitment",
+    "improvement_plan": "commitment",
+    "risk_management_file": "apqs",
     "business_continuity_plan": "continuity",
     "capa": "apqs",
     "drug_deviation": "apqs",

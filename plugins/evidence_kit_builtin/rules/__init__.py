@@ -12,6 +12,7 @@ PACKS = (
     "chronology",
     "complaints",
     "drugs",
+    "improvement_plan",
     "labeling",
     "linkage",
     "management",
@@ -19,7 +20,9 @@ PACKS = (
     "production",
     "records",
     "reporting",
+    "risk",
     "servicing",
+    "terminology",
     "udi",
 )
 

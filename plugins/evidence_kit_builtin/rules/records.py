@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
@@ -16,44 +16,6 @@ from evidence_kit_builtin.record_types import TYPES
 from evidence_kit_builtin.rules._util import blank, get, parse_day, signatures, where
 
 _ALL = frozenset(TYPES) - {"document"}
-_CURRENT = {1, 3, 5, 7, 10, 35, 45}
-_CITE = re.compile(r"(?:21\s*CFR\s*(?:Part\s*)?|§\s*)820\.(\d+)", re.IGNORECASE)
-
-
-def _strings(value: object, ptr: str) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield ptr, value
-    elif isinstance(value, Mapping):
-        for k, v in value.items():
-            yield from _strings(v, f"{ptr}/{k}")
-    elif isinstance(value, list | tuple):
-        for i, v in enumerate(value):
-            yield from _strings(v, f"{ptr}/{i}")
-
-
-@rule(
-    "records.outdated-citation",
-    title="Record cites a Part 820 section that the QMSR removed",
-    cites=("21 CFR 820 (QMSR, 89 FR 7496, effective 2026-02-02)",),
-    hint="Cite the QMSR (820.10, 820.35, 820.45) or the ISO 13485:2016 clause instead of the old QSR section.",
-    record_types=_ALL,
-    severity=Severity.WARNING,
-)
-def outdated_citation(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
-    """Citation hygiene: 21 CFR 820.20–820.250 are reserved since 2 Feb 2026."""
-    for rec in records.of_type(*_ALL):
-        for ptr, text in _strings(rec.data, ""):
-            if "820." not in text:
-                continue
-            old = sorted({int(n) for n in _CITE.findall(text) if int(n) not in _CURRENT and int(n) >= 20})
-            if old and "superseded" not in text.lower():
-                yield ctx.finding(
-                    rec,
-                    field=ptr,
-                    message=f"{where(rec)}: {ptr} cites 21 CFR "
-                    + ", ".join(f"820.{n}" for n in old)
-                    + ", removed by the QMSR on 2026-02-02.",
-                )
 
 
 def _years(day: dt.date, years: float) -> dt.date:
@@ -189,7 +151,7 @@ def id_sequence_gap(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
                     )
 
 
-RULES = [outdated_citation, disposed_early, expected_life_missing, document_incomplete, id_sequence_gap]
+RULES = [disposed_early, expected_life_missing, document_incomplete, id_sequence_gap]
 
 
 @hookimpl
