@@ -13,7 +13,7 @@ def test_docs_rules_md_is_current(cli: Any, monkeypatch: Any) -> None:
     code, out, _err = cli("rules", "--format", "markdown")
     assert code == 0
     assert out == (ROOT / "docs" / "rules.md").read_text(encoding="utf-8"), (
-        "docs/rules.md is stale: run `evidence-kit rules --format markdown > docs/rules.md`"
+        "docs/rules.md is stale: run `EVIDENCE_KIT_PLUGINS= evidence-kit rules --format markdown > docs/rules.md`"
     )
 
 
