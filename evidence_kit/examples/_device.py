@@ -1102,13 +1102,17 @@ def _risk_links(
             n["risk_none"] = {"none": True, "reason": "Workmanship or documentation nonconformity; no hazard of "
                               f"{RMF_ID} is concerned."}  # fmt: skip
     for capa in capas:
-        hazard = next((MODE_RISK[m.key][2] for m in MODES if m.capa_title and capa["title"] == m.capa_title), None)
-        if hazard is None and capa["title"].startswith(("Label roll", "Administration-set", "Qualify a second")):
-            hazard = "HAZ-06" if capa["title"].startswith("Label") else "HAZ-03"
-        if hazard:
-            capa["risk_ids"] = [hazard]
-            capa["risk_evaluation"] = (f"Failure mode is in {RMF_ID} under {hazard}; occurrence re-estimated with "
-                                       "the complaint and NC data; risk remains acceptable after the action.")  # fmt: skip
+        linked: str | None = next(
+            (MODE_RISK[m.key][2] for m in MODES if m.capa_title and capa["title"] == m.capa_title), None
+        )
+        if linked is None and capa["title"].startswith(("Label roll", "Administration-set", "Qualify a second")):
+            linked = "HAZ-06" if capa["title"].startswith("Label") else "HAZ-03"
+        if linked:
+            capa["risk_ids"] = [linked]
+            capa["risk_evaluation"] = (
+                f"Failure mode is in {RMF_ID} under {linked}; occurrence re-estimated with the complaint and NC "
+                "data; risk remains acceptable after the action."
+            )
         else:
             capa["risk_none"] = {"none": True, "reason": "QMS process finding; no product hazard concerned."}
             capa["risk_evaluation"] = f"No effect on the risks in {RMF_ID}; the risk file was not changed."
@@ -1162,8 +1166,7 @@ def _mdf_index(b: Bundle) -> None:
                 "controlled document that holds it.",
                 "1 General description, intended use and labeling: LBL-LVP-200, LBL-AS-2020, LBL-AS-3015.",
                 "2 Product specifications: SPEC-LVP-200 rev K, SPEC-AS-2020 rev F.",
-                "3 Manufacturing, packaging, storage, handling and distribution: WI-PRD-011, SOP-LBL-007, "
-                "WI-LBL-004.",
+                "3 Manufacturing, packaging, storage, handling and distribution: WI-PRD-011, SOP-LBL-007, WI-LBL-004.",
                 "4 Measuring and monitoring: final test TP-LVP-200 rev H; lot release certificates.",
                 "5 Installation and servicing: SOP-SRV-002; service manual SM-LVP-200 rev C.",
                 f"6 Risk management file: {RMF_ID} rev D (SOP-RM-001).",
@@ -1765,7 +1768,7 @@ def _documents(story: _Story) -> None:
             "doc_number": number,
             "rev": rev,
             "title": title,
-            "kind": "work-instruction" if number.startswith("WI") else "quality-manual" if number == "QM-001" else "sop",
+            "kind": {"WI": "work-instruction", "QM": "quality-manual"}.get(number[:2], "sop"),
             "status": "superseded" if end else "effective",
             "effective_date": start.isoformat(),
             "change_description": change,

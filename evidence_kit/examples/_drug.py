@@ -348,8 +348,12 @@ def _management_reviews(story: _Story) -> list[dict[str, Any]]:
                 "planned_interval_months": 6,
                 "inputs": inputs,
                 "outputs": [
-                    {"decision": decision, "owner": LIU.name, "due_date": (day + days(150)).isoformat(),
-                     **({"resources": RESOURCES[day.month < 7 and day.year == 2025]} if day.year == 2025 else {})},
+                    {
+                        "decision": decision,
+                        "owner": LIU.name,
+                        "due_date": (day + days(150)).isoformat(),
+                        **({"resources": RESOURCES[day.month < 7 and day.year == 2025]} if day.year == 2025 else {}),
+                    },
                     {
                         "decision": "Quality KPIs: right-first-time and deviation cycle time reported monthly",
                         "owner": RAMAN.name,
@@ -609,7 +613,7 @@ def _continuity_and_improvement(story: _Story) -> None:
          "owner": WHITAKER.name, "last_reviewed": "2025-09-08", "next_review_due": "2026-09-08",
          "exercised_at": "2024-10-15"},
     ])  # fmt: skip
-    plan = {
+    plan: dict[str, Any] = {
         "id": "LPK-IP-2026-01",
         "site": "Raleigh, NC oral solid dose",
         "assessment_date": "2026-05-20",
@@ -619,17 +623,36 @@ def _continuity_and_improvement(story: _Story) -> None:
             "description": "Move compression from end-of-batch testing to real-time process monitoring (PAT)",
         },
         "actions": [
-            {"id": "IP-A1", "description": "Install NIR tablet-hardness monitoring on press 2", "owner": WHITAKER.name,
-             "due_date": "2026-08-31", "status": "done", "completed_at": "2026-08-21"},
-            {"id": "IP-A2", "description": "Validate the PAT model and alarm limits", "owner": HADDAD.name,
-             "due_date": "2026-11-15", "status": "in-progress"},
-            {"id": "IP-A3", "description": "Train operators and QA reviewers on real-time release review",
-             "owner": RAMAN.name, "due_date": "2027-01-29", "status": "planned"},
-        ],  # fmt: skip
+            {
+                "id": "IP-A1",
+                "description": "Install NIR tablet-hardness monitoring on press 2",
+                "owner": WHITAKER.name,
+                "due_date": "2026-08-31",
+                "status": "done",
+                "completed_at": "2026-08-21",
+            },
+            {
+                "id": "IP-A2",
+                "description": "Validate the PAT model and alarm limits",
+                "owner": HADDAD.name,
+                "due_date": "2026-11-15",
+                "status": "in-progress",
+            },
+            {
+                "id": "IP-A3",
+                "description": "Train operators and QA reviewers on real-time release review",
+                "owner": RAMAN.name,
+                "due_date": "2027-01-29",
+                "status": "planned",
+            },
+        ],
         "checkpoints": [
-            {"month": 3, "reported_at": "2026-08-18",
-             "summary": "NIR probe installed on press 2; model calibration batches MT5026 and MT5027 run."},
-        ],  # fmt: skip
+            {
+                "month": 3,
+                "reported_at": "2026-08-18",
+                "summary": "NIR probe installed on press 2; model calibration batches MT5026 and MT5027 run.",
+            },
+        ],
     }
     b.add_json(F_IP, [plan])
     b.defect("improvement-plan.checkpoint-overdue", F_IP, plan["id"], "/checkpoints",

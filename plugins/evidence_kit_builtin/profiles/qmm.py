@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from evidence_kit import MappedProfile, Record, hookimpl
+from evidence_kit import MappedProfile, Record, RecordSet, Report, hookimpl
+from evidence_kit.contracts import Section
 from evidence_kit_builtin.gap.catalogue import load_catalogue
 from evidence_kit_builtin.gap.evidence import document_kind, kind_matches
 
@@ -38,7 +40,6 @@ TYPE_MAP = {
 }
 
 
-
 def kind_map() -> dict[str, str]:
     """Return document kind -> section key: each practice area's document kinds from the QMM catalogue.
 
@@ -63,12 +64,18 @@ class QmmProfile(MappedProfile):
 
     def section_key(self, record: Record, mapping: Mapping[str, str]) -> str:
         """Return the practice-area section of a practice-area document, else the section of its type."""
-        if record.type == "document" and mapping.get("document") == self.type_map.get("document"):
+        if record.type == "document":
             kind = document_kind(record)
             for wanted, key in self.kinds.items():
                 if kind_matches(kind, (wanted,)):
                     return key
         return super().section_key(record, mapping)
+
+    def sections(self, report: Report, records: RecordSet, extra_map: Mapping[str, str]) -> Sequence[Section]:
+        """Group ``records`` into the sections; a ``[binder.sections]`` entry for ``document`` turns kinds off."""
+        if "document" in extra_map:
+            return MappedProfile.sections(dataclasses.replace(self, kinds={}), report, records, extra_map)
+        return super().sections(report, records, extra_map)
 
 
 @hookimpl
