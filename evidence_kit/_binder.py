@@ -103,6 +103,7 @@ class Block:
     gen_start: int = -1
     gen_count: int = 0
     source: str | None = None
+    data: bytes | None = None  # a PDF rendered in memory (an analysis's pages)
     record: Record | None = None
     first_page: int = 0
     page_count: int = 0
@@ -282,6 +283,13 @@ def write_binder(run: Run, output: Path) -> None:
         ("Exceptions", id(exceptions), []),
     ]
     block_by_id = {id(b): b for b in (cover, summary, exceptions)}
+    from evidence_kit._api import analysis_pages  # _api imports this module lazily; import back the same way
+
+    for _name, title, pdf_bytes in analysis_pages(run):  # gap coverage / QMM readiness, after the front matter
+        block = Block(title, data=pdf_bytes)
+        plan.blocks.append(block)
+        block_by_id[id(block)] = block
+        plan.outline.append((title, id(block), []))
     for section in sections:
         sec_children: list[Any] = []
         first_id: int | None = None
@@ -321,11 +329,12 @@ def _assemble(run: Run, plan: Plan, block_by_id: dict[int, Block], generated: by
     page_no = 0
     for block in plan.blocks:
         block.first_page = page_no
-        if block.source is None:
+        if block.source is None and block.data is None:
             pages = gen_pages[block.gen_start : block.gen_start + block.gen_count]
         else:
             try:
-                src = pikepdf.open(io.BytesIO((config.bundle / block.source).read_bytes()))
+                raw = block.data if block.data is not None else (config.bundle / str(block.source)).read_bytes()
+                src = pikepdf.open(io.BytesIO(raw))
             except (pikepdf.PdfError, OSError) as exc:
                 block.page_count = 0
                 block.title += f" (not merged: {exc})"
