@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -759,7 +760,14 @@ class Stamp:
 
 
 def _stamp_page(
-    out: pikepdf.Pdf, page: pikepdf.Object, n: int, total: int, prefix: str, st: Stamp, fonts: pikepdf.Dictionary
+    out: pikepdf.Pdf,
+    page: pikepdf.Object,
+    n: int,
+    total: int,
+    prefix: str,
+    st: Stamp,
+    fonts: pikepdf.Dictionary,
+    shared: dict[bytes, pikepdf.Object],
 ) -> None:
     if st.source:
         box = [float(v) for v in page.get("/CropBox", page.MediaBox)]
@@ -819,7 +827,10 @@ def _stamp_page(
     ops.append(b"ET Q\n")
     contents = page.get("/Contents")
     parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
-    page.Contents = pikepdf.Array([out.make_stream(clip), *parts, out.make_stream(b"\n".join(ops))])
+    prefix_stream = shared.get(clip)
+    if prefix_stream is None:
+        shared[clip] = prefix_stream = out.make_stream(clip)
+    page.Contents = pikepdf.Array([prefix_stream, *parts, out.make_stream(b"\n".join(ops))])
     res = page.get("/Resources")
     if res is None:
         page.Resources = res = pikepdf.Dictionary()
@@ -860,6 +871,7 @@ def write_binder(
         workers: 2 renders summary pages in a second process for big binders; 1 keeps everything in-process.
             The output is byte-identical either way.
     """
+    gc.freeze()  # the run's objects stay alive throughout; keep the collector from rescanning them
     plan = _plan(run, list(run.records) if records is None else records, selection)
     try:
         _build(plan, output, workers)
@@ -868,6 +880,7 @@ def write_binder(
             for s in e.sources:
                 if s.pdf is not None:
                     s.pdf.close()
+        gc.unfreeze()
 
 
 def _build(plan: Plan, output: Path, workers: int) -> None:
@@ -998,8 +1011,9 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             ),
         )
         total = len(page_objs)
+        shared: dict[bytes, pikepdf.Object] = {}
         for n, (obj, st) in enumerate(zip(page_objs, stamps, strict=True), 1):
-            _stamp_page(out, obj, n, total, prefix, st, fonts)
+            _stamp_page(out, obj, n, total, prefix, st, fonts, shared)
 
         # outline: front matter, sections -> record types -> records (-> source files), appendices
         with out.open_outline() as outline:
