@@ -144,7 +144,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--workdir", type=Path, default=Path("/tmp/evidence-kit-bench"))
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/evidence-kit-bench-binder"))
     args = ap.parse_args()
     rows = []
     binder_1k = None

@@ -483,10 +483,10 @@ def _toc(plan: Plan) -> list[tuple[int, str, str]]:
     return items
 
 
-def _render_front(plan: Plan) -> tuple[bytes, int, list[Link], dict[str, int]]:
+def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Link], dict[str, int]]:
     run, report, cfg = plan.run, plan.run.report, plan.run.config
     est, insp = cfg.establishment, cfg.inspection
-    w = PageWriter(f"Evidence binder — {est.get('name', report.bundle)}")
+    w = PageWriter(f"Evidence binder — {est.get('name', report.bundle)}", dry=dry)
     # cover
     w.new_page(anchor="cover")
     w.gap(90)
@@ -759,86 +759,93 @@ class Stamp:
     source: bool
 
 
-def _stamp_page(
-    out: pikepdf.Pdf,
-    page: pikepdf.Object,
-    n: int,
-    total: int,
-    prefix: str,
-    st: Stamp,
-    fonts: pikepdf.Dictionary,
-    shared: dict[bytes, pikepdf.Object],
-) -> None:
-    if st.source:
-        box = [float(v) for v in page.get("/CropBox", page.MediaBox)]
-        media = [float(v) for v in page.MediaBox]
-        llx, lly = max(min(box[0], box[2]), min(media[0], media[2])), max(min(box[1], box[3]), min(media[1], media[3]))
-        urx, ury = min(max(box[0], box[2]), max(media[0], media[2])), min(max(box[1], box[3]), max(media[1], media[3]))
-        clip = f"q {llx:.3f} {lly:.3f} {urx - llx:.3f} {ury - lly:.3f} re W n\n".encode()
-        rot = int(page.get("/Rotate", 0)) % 360
-        if rot == 90:
-            urx += BAND
-        elif rot == 180:
-            ury += BAND
-        elif rot == 270:
-            llx -= BAND
-        else:
-            lly -= BAND
-        new_box = pikepdf.Array([llx, lly, urx, ury])
-        page.MediaBox = new_box
-        if "/CropBox" in page:
-            page.CropBox = new_box
+Geometry = tuple[float, float, float, float, int, "pikepdf.Object | None"]
+
+
+def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Object]) -> Geometry:
+    """Grow a source page's box by the stamp band on its visual bottom; clip old content to the old box."""
+    media = [float(v) for v in page.MediaBox]
+    box = [float(v) for v in page.CropBox] if "/CropBox" in page else media
+    llx, lly = max(min(box[0], box[2]), min(media[0], media[2])), max(min(box[1], box[3]), min(media[1], media[3]))
+    urx, ury = min(max(box[0], box[2]), max(media[0], media[2])), min(max(box[1], box[3]), max(media[1], media[3]))
+    clip = f"q {llx:.3f} {lly:.3f} {urx - llx:.3f} {ury - lly:.3f} re W n\n".encode()
+    rot = int(page.get("/Rotate", 0)) % 360
+    if rot == 90:
+        urx += BAND
+    elif rot == 180:
+        ury += BAND
+    elif rot == 270:
+        llx -= BAND
     else:
-        llx, lly, urx, ury = (float(v) for v in page.MediaBox)
-        rot = int(page.get("/Rotate", 0)) % 360
-        clip = b"q\n"
+        lly -= BAND
+    new_box = pikepdf.Array([llx, lly, urx, ury])
+    page.MediaBox = new_box
+    if "/CropBox" in page:
+        page.CropBox = new_box
+    prefix = shared.get(clip)
+    if prefix is None:
+        shared[clip] = prefix = out.make_stream(clip)
+    return llx, lly, urx, ury, rot, prefix
+
+
+def _stamp_ops(geo: Geometry, left: str, mid: str, right: str, confidential: bool) -> bytes:
+    """Return the content that writes the stamp into the band at the page's visual bottom."""
+    llx, lly, urx, ury, rot, _ = geo
     vw = (urx - llx) if rot in (0, 180) else (ury - lly)
 
     def at(vx: float, vy: float) -> str:
-        a, b, c, d, x, y = {
-            0: (1, 0, 0, 1, llx + vx, lly + vy),
-            90: (0, 1, -1, 0, urx - vy, lly + vx),
-            180: (-1, 0, 0, -1, urx - vx, ury - vy),
-            270: (0, -1, 1, 0, llx + vy, ury - vx),
-        }[rot]
-        return f"{a} {b} {c} {d} {x:.2f} {y:.2f} Tm"
+        if rot == 0:
+            return f"1 0 0 1 {llx + vx:.2f} {lly + vy:.2f} Tm"
+        if rot == 90:
+            return f"0 1 -1 0 {urx - vy:.2f} {lly + vx:.2f} Tm"
+        if rot == 180:
+            return f"-1 0 0 -1 {urx - vx:.2f} {ury - vy:.2f} Tm"
+        return f"0 -1 1 0 {llx + vy:.2f} {ury - vx:.2f} Tm"
 
     size = 7.0
-    left = f"{prefix}{n:06d}"
-    mid = f"page {n} of {total}"
-    right = st.record if len(st.record) <= 60 else st.record[:57] + "..."
+    margin = min(36.0, vw * 0.06)
     rw = stringWidth(right, "Helvetica", size)
     mw = stringWidth(mid, "Helvetica", size)
-    margin = min(36.0, vw * 0.06)
-    ops = [
-        b"Q q 0.25 g BT",
-        f"/EKStamp {size} Tf {at(margin, 11)}".encode() + b" (" + _esc(left) + b") Tj",
-        f"{at((vw - mw) / 2, 11)}".encode() + b" (" + _esc(mid) + b") Tj",
-        f"{at(vw - margin - rw, 11)}".encode() + b" (" + _esc(right) + b") Tj",
-    ]
-    if st.confidential:
+    ops = (
+        f"q 0.25 g BT /EKStamp {size} Tf {at(margin, 11)} (".encode()
+        + _esc(left)
+        + f") Tj {at((vw - mw) / 2, 11)} (".encode()
+        + _esc(mid)
+        + f") Tj {at(vw - margin - rw, 11)} (".encode()
+        + _esc(right)
+        + b") Tj"
+    )
+    if confidential:
         cw = stringWidth(CONFIDENTIAL, "Helvetica-Bold", size)
-        ops.append(
-            f"0.75 0.1 0.1 rg /EKStampB {size} Tf {at((vw - cw) / 2, 20)}".encode()
-            + b" ("
-            + _esc(CONFIDENTIAL)
-            + b") Tj"
-        )
-    ops.append(b"ET Q\n")
+        ops += f" 0.75 0.1 0.1 rg /EKStampB {size} Tf {at((vw - cw) / 2, 20)} (".encode() + _esc(CONFIDENTIAL) + b") Tj"
+    return ops + b" ET Q\n"
+
+
+def _stamp_page(
+    out: pikepdf.Pdf,
+    page: pikepdf.Object,
+    geo: Geometry,
+    ops: bytes,
+    fonts: pikepdf.Dictionary,
+    patched: set[tuple[int, int]],
+) -> None:
+    """Append the stamp to the page's content (after the source content, wrapped in q/Q when it is a source)."""
     contents = page.get("/Contents")
     parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
-    prefix_stream = shared.get(clip)
-    if prefix_stream is None:
-        shared[clip] = prefix_stream = out.make_stream(clip)
-    page.Contents = pikepdf.Array([prefix_stream, *parts, out.make_stream(b"\n".join(ops))])
+    stamp = out.make_stream(ops if geo[5] is None else b"Q " + ops)
+    page.Contents = pikepdf.Array([geo[5], *parts, stamp] if geo[5] is not None else [*parts, stamp])
     res = page.get("/Resources")
     if res is None:
         page.Resources = res = pikepdf.Dictionary()
+    if res.is_indirect and res.objgen in patched:
+        return
     font = res.get("/Font")
     if font is None:
         res.Font = pikepdf.Dictionary(EKStamp=fonts.EKStamp, EKStampB=fonts.EKStampB)
     else:
         font.EKStamp, font.EKStampB = fonts.EKStamp, fonts.EKStampB
+    if res.is_indirect:
+        patched.add(res.objgen)
 
 
 def _inherit(page: pikepdf.Object) -> None:
@@ -897,7 +904,7 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         e.gen_start, e.gen_count = gen_offsets[e.chunk][idx], gen_offsets[e.chunk][idx + 1] - gen_offsets[e.chunk][idx]
         pos[e.chunk] += 1
     # pass 1: count the front matter, then place the body and render the back matter
-    front_bytes, front_count, _, front_anchors = _render_front(plan)
+    _, front_count, _, front_anchors = _render_front(plan, dry=True)
     plan.pages_of.update(front_anchors)
     plan.front_count = page = front_count
     seen_sec: set[str] = set()
@@ -945,10 +952,14 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             st = Stamp(e.rec.id, e.view.confidential, False)
             for gp in chunk_pages[e.chunk][e.gen_start : e.gen_start + e.gen_count]:
                 add(gp, st)
+            st = Stamp(e.rec.id, e.view.confidential, True)
             for s in e.sources:
                 for sp in s.pages:
                     _inherit(sp.obj)
-                    new = add(sp.obj, Stamp(e.rec.id, e.view.confidential, True))
+                    new = out.copy_foreign(sp.obj)  # page by page: QPDF nulls pages reached through an array
+                    out._add_page(new, first=False)
+                    page_objs.append(new)
+                    stamps.append(st)
                     if "/AA" in new:
                         del new["/AA"]
         back_objs = [add(p, Stamp("appendix", False, False)) for p in back_pages]
@@ -1012,8 +1023,13 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         )
         total = len(page_objs)
         shared: dict[bytes, pikepdf.Object] = {}
+        patched: set[tuple[int, int]] = set()
+        letter: Geometry = (0.0, 0.0, 612.0, 792.0, 0, None)
         for n, (obj, st) in enumerate(zip(page_objs, stamps, strict=True), 1):
-            _stamp_page(out, obj, n, total, prefix, st, fonts, shared)
+            geo = _band(out, obj, shared) if st.source else letter
+            right = st.record if len(st.record) <= 60 else st.record[:57] + "..."
+            ops = _stamp_ops(geo, f"{prefix}{n:06d}", f"page {n} of {total}", right, st.confidential)
+            _stamp_page(out, obj, geo, ops, fonts, patched)
 
         # outline: front matter, sections -> record types -> records (-> source files), appendices
         with out.open_outline() as outline:
@@ -1085,7 +1101,7 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
     for name, data, desc in (
         (
             "evidence-kit-manifest.json",
-            json.dumps(manifest(run, [e.rec for e in plan.entries]), indent=2, sort_keys=True),
+            json.dumps(manifest(run, [e.rec for e in plan.entries]), sort_keys=True, separators=(",", ":")),
             "SHA-256 of every input file and every record",
         ),
         ("evidence-kit-report.json", report_to_json(report), "The validation report"),

@@ -12,9 +12,11 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
@@ -51,8 +53,10 @@ def face(font: str, text: str) -> str:
 
 def wrap(text: str, width: float, font: str = FONT, size: float = 9) -> list[str]:
     """Split ``text`` into lines no wider than ``width`` points; words longer than a line are split."""
-    out: list[str] = []
     measure = pdfmetrics.stringWidth
+    if "\n" not in text and "\r" not in text and "\t" not in text and measure(text, font, size) <= width:
+        return [text]  # the common case: one call instead of one per word
+    out: list[str] = []
     space = measure(" ", font, size)
     for para in str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line: str | None = None
@@ -103,6 +107,13 @@ class Row:
     bold: bool = False
 
 
+class _NullCanvas:
+    """Stands in for a canvas in a dry run: every drawing call does nothing."""
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        return lambda *args, **kwargs: None
+
+
 @dataclass
 class PageWriter:
     """A cursor over one reportlab canvas that records page anchors and link rectangles."""
@@ -114,10 +125,13 @@ class PageWriter:
     links: list[Link] = field(default_factory=list)
     anchors: dict[str, int] = field(default_factory=dict)
     running_head: str = ""
+    dry: bool = False  #: lay out only (count pages, find anchors); draw nothing
 
     def __post_init__(self) -> None:
         register_fonts()
-        self.c = canvas.Canvas(self.buffer, pagesize=LETTER, invariant=1, pageCompression=1)
+        self.c: Any = (
+            _NullCanvas() if self.dry else canvas.Canvas(self.buffer, pagesize=LETTER, invariant=1, pageCompression=1)
+        )
         self.c.setTitle(self.title)
         self._open = False
 
@@ -152,9 +166,20 @@ class PageWriter:
         if self._open:
             self.c.showPage()
         self.c.save()
-        return self.buffer.getvalue()
+        return b"" if self.dry else self.buffer.getvalue()
 
     # -- text --------------------------------------------------------------------------------------------
+    def draw(self, x: float, y: float, line: str, font: str) -> None:
+        """Draw one line in the current font; standard fonts skip reportlab's per-call text object."""
+        if self.dry:
+            return
+        if font in (FONT, BOLD):
+            self.c._code.append(
+                f"BT 1 0 0 1 {fp_str(x)} {fp_str(y)} Tm ({self.c._escape(line.encode('cp1252'))}) Tj ET"
+            )
+        else:
+            self.c.drawString(x, y, line)
+
     def heading(self, text: str, size: float = 15, anchor: str | None = None) -> None:
         """A bold heading; starts a new page when fewer than three lines would fit under it."""
         self.need(size * 1.4 + 40)
@@ -182,7 +207,7 @@ class PageWriter:
             if rgb:
                 self.c.setFillColorRGB(*rgb)
             self.c.setFont(font, size)
-            self.c.drawString(LEFT + indent, self.y + size * 0.25, line)
+            self.draw(LEFT + indent, self.y + size * 0.25, line, font)
             if rgb:
                 self.c.setFillGray(0)
             if target:
@@ -229,7 +254,7 @@ class PageWriter:
             for x, lines in zip(xs, heads, strict=True):
                 for i, line in enumerate(lines):
                     self.c.setFont(face(BOLD, line), size)
-                    self.c.drawString(x + pad, top - (i + 1) * lead + size * 0.25, line)
+                    self.draw(x + pad, top - (i + 1) * lead + size * 0.25, line, face(BOLD, line))
             self.y = top - n * lead - 3
 
         head()
@@ -262,7 +287,7 @@ class PageWriter:
                     elif col == link_col and row.target:
                         self.c.setFillColorRGB(0.05, 0.25, 0.65)
                     self.c.setFont(faces[col], size)
-                    self.c.drawString(x + pad, self.y - lead + size * 0.3, lines[i])
+                    self.draw(x + pad, self.y - lead + size * 0.3, lines[i], faces[col])
                     self.c.setFillGray(0)
                 self.y -= lead
             self._row_link(row, seg_top, xs[0], right)

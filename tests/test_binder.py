@@ -238,7 +238,7 @@ def test_nothing_clipped_and_no_blank_pages(built: tuple[Path, Path]) -> None:
         # poppler gives a rotated page's size unrotated but its word boxes rotated: allow either orientation
         boxes = [tuple(float(v) for v in word) for word in words]
         fits = [
-            all(-0.5 <= x0 and x1 <= pw + 0.5 and -0.5 <= y0 and y1 <= ph + 0.5 for x0, y0, x1, y1 in boxes)
+            all(x0 >= -0.5 and x1 <= pw + 0.5 and y0 >= -0.5 and y1 <= ph + 0.5 for x0, y0, x1, y1 in boxes)
             for pw, ph in ((float(w), float(h)), (float(h), float(w)))
         ]
         assert any(fits), f"page {i}: a word lies off the page"
@@ -400,7 +400,7 @@ def test_attachments_and_xmp(built: tuple[Path, Path], qjson: dict[str, Any]) ->
     root, out = built
     names = set(qjson["attachments"])
     assert {"exports/complaints.json", "exports/capas.json", "evidence-kit-manifest.json"} <= names
-    original = sh("qpdf", f"--show-attachment=exports/complaints.json", str(out))
+    original = sh("qpdf", "--show-attachment=exports/complaints.json", str(out))
     assert original == (root / "exports" / "complaints.json").read_text()
     manifest = json.loads(sh("qpdf", "--show-attachment=evidence-kit-manifest.json", str(out)))
     assert {r["id"] for r in manifest["records"]} >= {"CMP-1", "CMP-2", "CAPA-1", "NC-7", "LI-3", "SOP-9"}
