@@ -11,10 +11,12 @@ Layout (page labels in brackets)::
 
 How it is built, and why in this order:
 
-1. open every source PDF from bytes (pikepdf keeps one fd per file-backed source until save; bytes keep
-   the fd count flat) to learn page counts and failures before anything is rendered;
-2. render the record summary pages (in two processes above :data:`PARALLEL_MIN` records; the chunking
-   depends only on the record count, so the output does not depend on the machine);
+1. plan: sections, the records' summary views (every field, signatures, findings, related records both
+   ways); sources the ingest refused are known here and listed as exceptions;
+2. render the record summary pages, in a forked second process from :data:`PARALLEL_MIN` records, while
+   the main process opens every source PDF from bytes (pikepdf keeps one fd per file-backed source until
+   save; bytes keep the fd count flat), copies its pages and adds the stamp band; the summaries are one
+   document either way, so the output does not depend on the worker count;
 3. render the front matter once to count its pages (page numbers sit in fixed-width cells and never
    change the layout), render the back matter, then the front matter again with the real page labels;
 4. assemble with pikepdf by appending page objects directly (``Pdf._add_page``: ``pages.append`` and
@@ -34,7 +36,9 @@ import gc
 import hashlib
 import io
 import json
+import logging
 import multiprocessing as mp
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -61,6 +65,18 @@ from evidence_kit.reports import report_to_json
 
 if TYPE_CHECKING:
     from evidence_kit._api import Run
+
+log = logging.getLogger(__name__)
+_clock = [0.0]
+
+
+def _mark(phase: str) -> None:
+    """Log how long the phase that just ended took (``logging.DEBUG`` on this module; the benchmark uses it)."""
+    now = time.perf_counter()
+    if phase != "start":
+        log.debug("binder phase %-28s %.3f s", phase, now - _clock[0])
+    _clock[0] = now
+
 
 PARALLEL_MIN = 300  #: render summaries in two processes from this many records
 BAND = 30.0  #: height of the stamp band added below source pages
@@ -195,14 +211,17 @@ def _pdf_date(when: dt.datetime) -> str:
 
 # -- the plan ---------------------------------------------------------------------------------------------
 
+#: A page's stamp geometry: its box after banding, its /Rotate, and the shared clip-prefix stream (sources only)
+Geometry = tuple[float, float, float, float, int, "pikepdf.Object | None"]
+
 
 @dataclass
 class Source:
-    """One source PDF of a record: opened from bytes, or the reason it could not be merged."""
+    """One source PDF of a record: its pages once copied into the binder (banded), or why it was not merged."""
 
     file: str
     pdf: pikepdf.Pdf | None = None
-    pages: list[pikepdf.Page] = field(default_factory=list)
+    pages: list[tuple[pikepdf.Object, Geometry]] = field(default_factory=list)
     error: str | None = None
 
 
@@ -216,7 +235,6 @@ class Entry:
     type_key: str
     view: RecordView
     sources: list[Source]
-    chunk: int = 0
     gen_start: int = 0
     gen_count: int = 0
     first_page: int = 0
@@ -285,6 +303,7 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
             incoming.setdefault(rid, []).append(
                 ("named by", f"{type_title.get(rec.type, rec.type)} {rec.id}", path, f"r{i}")
             )
+    outcome = {o.file: o for o in report.inputs}
     opened: dict[str, Source] = {}
     not_merged: list[tuple[str, str]] = []
     entries: list[Entry] = []
@@ -296,11 +315,13 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
                 embedded.append(att)
             elif att in opened:  # a PDF bound to two records is merged once, after the first
                 continue
-            else:
-                opened[att] = src = _open_source(run.config.bundle, att)
+            else:  # opened later, while the summaries render; ingest has already refused the unreadable ones
+                o = outcome.get(att)
+                why = None if o is None or o.bound else f"{o.excluded_by}: {o.reason}"
+                opened[att] = src = Source(att, error=why)
                 srcs.append(src)
-                if src.error:
-                    not_merged.append((att, src.error))
+                if why:
+                    not_merged.append((att, why))
         if not rec.location.file.lower().endswith(".pdf"):
             embedded.insert(0, rec.location.file)
         fs = sorted(
@@ -355,40 +376,33 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
     )
 
 
-def _open_source(bundle: Path, rel: str) -> Source:
-    try:
-        data = (bundle / rel).read_bytes()
-        pdf = pikepdf.open(io.BytesIO(data))
-        return Source(rel, pdf, list(pdf.pages))
-    except (pikepdf.PdfError, OSError, ValueError) as exc:
-        return Source(rel, error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip(": "))
+def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Object]) -> None:
+    """Open every source from bytes (no fd stays open), copy its pages into ``out`` and give them a band."""
+    for e in plan.entries:
+        for src in e.sources:
+            if src.error:
+                continue
+            try:
+                src.pdf = pdf = pikepdf.open(io.BytesIO((plan.run.config.bundle / src.file).read_bytes()))
+                for page in pdf.pages:
+                    _inherit(page.obj)
+                    new = out.copy_foreign(page.obj)  # page by page: QPDF nulls pages reached through an array
+                    if "/AA" in new:
+                        del new["/AA"]
+                    src.pages.append((new, _band(out, new, shared)))
+            except (pikepdf.PdfError, OSError, ValueError) as exc:
+                src.pages.clear()
+                src.error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}".rstrip(": ")
+                plan.not_merged.append((src.file, src.error))
 
 
-# -- record summaries, possibly in a second process -------------------------------------------------------
+# -- record summaries, in a second process while the main one opens the sources ---------------------------
 
-_PENDING: list[list[RecordView]] = []
-
-
-def _render_chunk(n: int) -> tuple[bytes, list[int], list[Link]]:
-    return render_records(f"Record summaries {n + 1}", _PENDING[n])
+_PENDING: list[RecordView] = []
 
 
-def _render_summaries(entries: list[Entry], workers: int) -> list[tuple[bytes, list[int], list[Link]]]:
-    global _PENDING
-    views = [e.view for e in entries]
-    half = (len(views) + 1) // 2
-    chunks = [views] if len(views) < PARALLEL_MIN else [views[:half], views[half:]]
-    for i, e in enumerate(entries):
-        e.chunk = 0 if len(chunks) == 1 or i < half else 1
-    _PENDING = chunks
-    try:
-        if len(chunks) == 1 or workers < 2 or "fork" not in mp.get_all_start_methods():
-            return [_render_chunk(i) for i in range(len(chunks))]
-        with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
-            second = pool.submit(_render_chunk, 1)
-            return [_render_chunk(0), second.result()]
-    finally:
-        _PENDING = []
+def _render_pending() -> tuple[bytes, list[int], list[Link]]:
+    return render_records("Record summaries", _PENDING)
 
 
 # -- front matter -----------------------------------------------------------------------------------------
@@ -756,10 +770,7 @@ class Stamp:
 
     record: str
     confidential: bool
-    source: bool
-
-
-Geometry = tuple[float, float, float, float, int, "pikepdf.Object | None"]
+    geometry: Geometry | None  #: set for source pages (banded); None for generated Letter pages
 
 
 def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Object]) -> Geometry:
@@ -879,9 +890,11 @@ def write_binder(
             The output is byte-identical either way.
     """
     gc.freeze()  # the run's objects stay alive throughout; keep the collector from rescanning them
+    _mark("start")
     plan = _plan(run, list(run.records) if records is None else records, selection)
     try:
         _build(plan, output, workers)
+        _mark("attachments + save")
     finally:
         for e in plan.entries:
             for s in e.sources:
@@ -891,19 +904,31 @@ def write_binder(
 
 
 def _build(plan: Plan, output: Path, workers: int) -> None:
+    global _PENDING
     config = plan.run.config
-    chunks = _render_summaries(plan.entries, workers)
-    # page counts per record, in chunk order
-    pos = [0, 0]
-    gen_offsets: list[list[int]] = [[0], [0]]
-    for ci, (_, counts, _) in enumerate(chunks):
-        for c in counts:
-            gen_offsets[ci].append(gen_offsets[ci][-1] + c)
-    for e in plan.entries:
-        idx = pos[e.chunk]
-        e.gen_start, e.gen_count = gen_offsets[e.chunk][idx], gen_offsets[e.chunk][idx + 1] - gen_offsets[e.chunk][idx]
-        pos[e.chunk] += 1
+    out = pikepdf.new()
+    shared: dict[bytes, pikepdf.Object] = {}
+    _mark("plan")
+    _PENDING = [e.view for e in plan.entries]
+    try:
+        if len(_PENDING) >= PARALLEL_MIN and workers >= 2 and "fork" in mp.get_all_start_methods():
+            with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
+                pending = pool.submit(_render_pending)
+                _open_sources(plan, out, shared)
+                _mark("open + copy sources (overlapped)")
+                summary_bytes, counts, summary_links = pending.result()
+        else:
+            _open_sources(plan, out, shared)
+            _mark("open + copy sources")
+            summary_bytes, counts, summary_links = _render_pending()
+    finally:
+        _PENDING = []
+    start = 0
+    for e, c in zip(plan.entries, counts, strict=True):
+        e.gen_start, e.gen_count = start, c
+        start += c
     # pass 1: count the front matter, then place the body and render the back matter
+    _mark("summaries")
     _, front_count, _, front_anchors = _render_front(plan, dry=True)
     plan.pages_of.update(front_anchors)
     plan.front_count = page = front_count
@@ -915,10 +940,11 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         if e.section.key not in seen_sec:
             seen_sec.add(e.section.key)
             plan.pages_of[f"s:{e.section.key}"] = page
-        page += e.gen_count + sum(len(s.pages) for s in e.sources)
+        page += e.gen_count + sum(len(src.pages) for src in e.sources)
     body_end = nxt = page
     for sec in reversed(plan.sections):  # an empty section points at the next non-empty one (or the back matter)
         nxt = plan.pages_of.setdefault(f"s:{sec.key}", nxt)
+    _mark("front dry run + placement")
     back_bytes, back_links, back_anchors = _render_back(plan)
     back = pikepdf.open(io.BytesIO(back_bytes))
     back_pages = _leaf_pages(back)
@@ -926,14 +952,15 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         plan.pages_of[key] = body_end + p
     plan.total = body_end + len(back_pages)
     # pass 2: the front matter with real page labels (same layout, so the same page count)
+    _mark("back matter")
     front_bytes, count2, front_links, front_anchors = _render_front(plan)
     if count2 != front_count:
         raise RuntimeError(f"front matter changed length between passes ({front_count} -> {count2})")
     for key, p in front_anchors.items():
         plan.pages_of[key] = p
 
-    out = pikepdf.new()
-    docs = [pikepdf.open(io.BytesIO(b)) for b, _, _ in chunks]
+    _mark("front matter")
+    summaries = pikepdf.open(io.BytesIO(summary_bytes))
     front = pikepdf.open(io.BytesIO(front_bytes))
     try:
         page_objs: list[pikepdf.Object] = []
@@ -946,23 +973,20 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             stamps.append(st)
             return new
 
-        front_pages = [add(p, Stamp("front matter", False, False)) for p in _leaf_pages(front)]
-        chunk_pages = [_leaf_pages(d) for d in docs]
+        front_pages = [add(p, Stamp("front matter", False, None)) for p in _leaf_pages(front)]
+        summary_pages = _leaf_pages(summaries)
         for e in plan.entries:
-            st = Stamp(e.rec.id, e.view.confidential, False)
-            for gp in chunk_pages[e.chunk][e.gen_start : e.gen_start + e.gen_count]:
+            st = Stamp(e.rec.id, e.view.confidential, None)
+            for gp in summary_pages[e.gen_start : e.gen_start + e.gen_count]:
                 add(gp, st)
-            st = Stamp(e.rec.id, e.view.confidential, True)
-            for s in e.sources:
-                for sp in s.pages:
-                    _inherit(sp.obj)
-                    new = out.copy_foreign(sp.obj)  # page by page: QPDF nulls pages reached through an array
+            for src in e.sources:
+                for new, geo in src.pages:
                     out._add_page(new, first=False)
                     page_objs.append(new)
-                    stamps.append(st)
-                    if "/AA" in new:
-                        del new["/AA"]
-        back_objs = [add(p, Stamp("appendix", False, False)) for p in back_pages]
+                    stamps.append(Stamp(e.rec.id, e.view.confidential, geo))
+        back_objs = [add(p, Stamp("appendix", False, None)) for p in back_pages]
+
+        _mark("merge")
 
         # links
         def dest(key: str) -> pikepdf.Array:
@@ -989,18 +1013,15 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             link(lk.page, lk)
         for lk in back_links:
             link(body_end + lk.page, lk)
-        chunk_first: list[dict[int, Entry]] = [{}, {}]
-        for e in plan.entries:
-            chunk_first[e.chunk][e.gen_start] = e
-        for ci, (_, _, links) in enumerate(chunks):
-            starts_sorted = sorted(chunk_first[ci])
-            for lk in links:
-                owner = chunk_first[ci][starts_sorted[bisect.bisect_right(starts_sorted, lk.page) - 1]]
-                link(owner.first_page + lk.page - owner.gen_start, lk)
+        starts = [e.gen_start for e in plan.entries]  # ascending: the summaries are rendered in entry order
+        for lk in summary_links:
+            owner = plan.entries[bisect.bisect_right(starts, lk.page) - 1]
+            link(owner.first_page + lk.page - owner.gen_start, lk)
         for i, lst in annots.items():
             existing = page_objs[i].get("/Annots")
             page_objs[i].Annots = pikepdf.Array([*(existing or []), *lst])
 
+        _mark("links")
         # stamps
         prefix = str(config.binder.get("bates_prefix", "EK-"))
         fonts = pikepdf.Dictionary(
@@ -1022,15 +1043,15 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             ),
         )
         total = len(page_objs)
-        shared: dict[bytes, pikepdf.Object] = {}
         patched: set[tuple[int, int]] = set()
         letter: Geometry = (0.0, 0.0, 612.0, 792.0, 0, None)
         for n, (obj, st) in enumerate(zip(page_objs, stamps, strict=True), 1):
-            geo = _band(out, obj, shared) if st.source else letter
+            geo = st.geometry or letter
             right = st.record if len(st.record) <= 60 else st.record[:57] + "..."
             ops = _stamp_ops(geo, f"{prefix}{n:06d}", f"page {n} of {total}", right, st.confidential)
             _stamp_page(out, obj, geo, ops, fonts, patched)
 
+        _mark("stamps")
         # outline: front matter, sections -> record types -> records (-> source files), appendices
         with out.open_outline() as outline:
 
@@ -1076,10 +1097,11 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             )
         )
         out.Root.PageMode = pikepdf.Name.UseOutlines
+        _mark("outline + labels")
         _attach_and_save(plan, out, output)
         del front_pages, back_objs
     finally:
-        for d in (*docs, front, back):
+        for d in (summaries, front, back):
             d.close()
 
 

@@ -134,6 +134,7 @@ class PageWriter:
         )
         self.c.setTitle(self.title)
         self._open = False
+        self._font: tuple[str, float] | None = None
 
     # -- pages -------------------------------------------------------------------------------------------
     def new_page(self, anchor: str | None = None) -> int:
@@ -141,6 +142,7 @@ class PageWriter:
         if self._open:
             self.c.showPage()
         self._open = True
+        self._font = None
         self.pages += 1
         self.y = TOP
         if self.running_head:
@@ -169,6 +171,12 @@ class PageWriter:
         return b"" if self.dry else self.buffer.getvalue()
 
     # -- text --------------------------------------------------------------------------------------------
+    def font(self, name: str, size: float) -> None:
+        """Set the font unless it is already current on this page."""
+        if self._font != (name, size):
+            self._font = (name, size)
+            self.c.setFont(name, size)
+
     def draw(self, x: float, y: float, line: str, font: str) -> None:
         """Draw one line in the current font; standard fonts skip reportlab's per-call text object."""
         if self.dry:
@@ -206,7 +214,7 @@ class PageWriter:
             self.y -= lead
             if rgb:
                 self.c.setFillColorRGB(*rgb)
-            self.c.setFont(font, size)
+            self.font(font, size)
             self.draw(LEFT + indent, self.y + size * 0.25, line, font)
             if rgb:
                 self.c.setFillGray(0)
@@ -253,7 +261,7 @@ class PageWriter:
             self.c.setFillGray(0)
             for x, lines in zip(xs, heads, strict=True):
                 for i, line in enumerate(lines):
-                    self.c.setFont(face(BOLD, line), size)
+                    self.font(face(BOLD, line), size)
                     self.draw(x + pad, top - (i + 1) * lead + size * 0.25, line, face(BOLD, line))
             self.y = top - n * lead - 3
 
@@ -282,13 +290,15 @@ class PageWriter:
                 for col, (x, lines) in enumerate(zip(xs, cells, strict=True)):
                     if i >= len(lines) or not lines[i]:
                         continue
+                    colored = (col == 0 and bool(row.flag)) or (col == link_col and bool(row.target))
                     if col == 0 and row.flag:
                         self.c.setFillColorRGB(*SEVERITY_RGB.get(row.flag, (0, 0, 0)))
-                    elif col == link_col and row.target:
+                    elif colored:
                         self.c.setFillColorRGB(0.05, 0.25, 0.65)
-                    self.c.setFont(faces[col], size)
+                    self.font(faces[col], size)
                     self.draw(x + pad, self.y - lead + size * 0.3, lines[i], faces[col])
-                    self.c.setFillGray(0)
+                    if colored:
+                        self.c.setFillGray(0)
                 self.y -= lead
             self._row_link(row, seg_top, xs[0], right)
             self.y -= 1

@@ -420,7 +420,7 @@ def test_deterministic_and_independent_of_worker_count(
     assert again.read_bytes() == first.read_bytes()
     import evidence_kit._binder as binder
 
-    monkeypatch.setattr(binder, "PARALLEL_MIN", 2)  # two chunks: in-process vs a forked worker
+    monkeypatch.setattr(binder, "PARALLEL_MIN", 2)  # summaries in a forked worker vs in-process
     one, two = tmp_path / "w1.pdf", tmp_path / "w2.pdf"
     build_binder(root, one, pm=_pm(), workers=1)
     build_binder(root, two, pm=_pm(), workers=2)
