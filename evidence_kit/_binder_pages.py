@@ -12,8 +12,10 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import reportlab
 from reportlab import rl_config
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.rl_accel import fp_str
@@ -36,8 +38,9 @@ SEVERITY_RGB = {"error": (0.75, 0.1, 0.1), "warning": (0.8, 0.45, 0.0), "info": 
 def register_fonts() -> None:
     """Register the Vera TrueType fonts shipped with reportlab (embedded, so every viewer shows the same)."""
     if UNICODE[FONT] not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(UNICODE[FONT], "Vera.ttf"))
-        pdfmetrics.registerFont(TTFont(UNICODE[BOLD], "VeraBd.ttf"))
+        fonts = Path(reportlab.__file__).parent / "fonts"  # Bitstream Vera ships with reportlab
+        pdfmetrics.registerFont(TTFont(UNICODE[FONT], str(fonts / "Vera.ttf")))
+        pdfmetrics.registerFont(TTFont(UNICODE[BOLD], str(fonts / "VeraBd.ttf")))
 
 
 def face(font: str, text: str) -> str:

@@ -51,6 +51,10 @@ def _handle_errors() -> Iterator[None]:
         _report_error(exc, ExitCode.USAGE)
     except PluginError as exc:
         _report_error(exc, ExitCode.PLUGIN)
+    except OSError as exc:  # an output we cannot write: a full disk, a missing folder, no permission
+        _report_error(
+            EvidenceKitError(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}"), ExitCode.USAGE
+        )
     except _Fail:
         raise
     except Exception as exc:
@@ -149,10 +153,10 @@ def validate(
                 f"unknown --format {fmt!r}.", hint=f"Known: {', '.join(sorted(result.registry.formats))}."
             )
         text = renderer.render(result.report)
-    if output:
-        write_text_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+        if output:
+            write_text_atomic(output, text)
+        else:
+            click.echo(text, nl=False)
     raise _Fail(_exit_for(result.report, result.config.fail_on))
 
 
