@@ -23,12 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,17 +73,6 @@ def make_bundle(root: Path, n: int) -> list[Path]:
     return paths
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
-    """Run ``cmd``; return wall seconds and the child's peak RSS in MiB."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # RUSAGE_CHILDREN is the max over all children so far; run each kind in a fresh helper for exact peaks
-    return wall, max(after, before) // 1024
-
-
 def in_fresh(cmd: list[str]) -> tuple[float, int]:
     """Run ``cmd`` under a fresh Python helper so RUSAGE_CHILDREN is this command's own peak."""
     helper = textwrap.dedent(
@@ -116,8 +103,10 @@ out.save(sys.argv[1])
 """
 
 BINDER = """
-import json, os, resource, sys, threading, time
+import json, logging, os, resource, sys, threading, time
 from pathlib import Path
+logging.basicConfig(level=logging.WARNING, format="%(message)s")
+logging.getLogger("evidence_kit._binder").setLevel(logging.DEBUG)  # phase timings on stderr
 from evidence_kit._api import run
 from evidence_kit._binder import write_binder
 
@@ -134,8 +123,8 @@ t1 = time.perf_counter()
 write_binder(result, Path(sys.argv[2]), workers=int(sys.argv[3]))
 t2 = time.perf_counter()
 stop.set()
-print(json.dumps({"ingest": t1 - t0, "binder": t2 - t1, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-                  "fds": peak[0], "pages": 0}))
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+print(json.dumps({"ingest": t1 - t0, "binder": t2 - t1, "rss": rss, "fds": peak[0]}))
 """
 
 
@@ -144,9 +133,9 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--phases", action="store_true", help="print the binder's phase timings to stderr")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/evidence-kit-bench-binder"))
     args = ap.parse_args()
-    rows = []
     binder_1k = None
     for n in args.sizes:
         root = args.workdir / f"bundle-{n}"
@@ -168,15 +157,16 @@ def main() -> None:
             w, r = in_fresh([PY, "-c", RAW_PIKEPDF, str(out / "pikepdf.pdf"), *files])
             res["pikepdf"].append(w)
             rss["pikepdf"] = max(rss.get("pikepdf", 0), r)
-            got = json.loads(
-                subprocess.run(
-                    [PY, "-c", BINDER, str(root), str(out / "binder.pdf"), str(args.workers)],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                    cwd=ROOT,
-                ).stdout
+            proc = subprocess.run(
+                [PY, "-c", BINDER, str(root), str(out / "binder.pdf"), str(args.workers)],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
             )
+            got = json.loads(proc.stdout)
+            if args.phases:
+                print(proc.stderr, file=sys.stderr)
             res["binder"].append(got["binder"])
             res["ingest"].append(got["ingest"])
             rss["binder"] = max(rss.get("binder", 0), got["rss"])
@@ -198,7 +188,6 @@ def main() -> None:
             binder_1k = med["binder"]
         elif binder_1k:
             row["scaling_vs_1k"] = round(med["binder"] / binder_1k, 2)
-        rows.append(row)
         print(json.dumps(row), flush=True)
 
 
