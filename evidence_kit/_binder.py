@@ -624,11 +624,11 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
     w.heading("Exceptions: inputs not bound into this binder")
     excluded = [o for o in report.inputs if not o.bound]
     rows = [Row((o.file, o.excluded_by or "–", o.reason or "–"), flag="warning") for o in excluded]
-    rows += [Row((f, "binder.source-not-merged", why), flag="error") for f, why in plan.not_merged]
+    rows += [Row((f, "source PDF not merged", why), flag="error") for f, why in plan.not_merged]
     if plan.selection:
         left_out = report.record_count - len(plan.entries)
         rows.append(
-            Row((f"{left_out} record(s)", "binder.not-selected", f"Not selected by {plan.selection.describe()}."))
+            Row((f"{left_out} record(s)", "not selected", f"Not selected by {plan.selection.describe()}."))
         )
     w.table(
         [Column("Input", 190), Column("Why", 110), Column("Reason", 204)],

@@ -455,4 +455,4 @@ def test_request_binder_by_id(built: tuple[Path, Path], tmp_path: Path) -> None:
     assert all(f"TDI-{i:06d}" in t for i, t in enumerate(texts, 1))
     manifest = json.loads(sh("qpdf", "--show-attachment=evidence-kit-manifest.json", str(out)))
     assert [r["id"] for r in manifest["records"]] == ["CMP-1"]
-    assert "binder.not-selected" in "".join(texts)
+    assert "not selected" in "".join(texts) and "Not selected by id:CMP-1" in "".join(texts)
