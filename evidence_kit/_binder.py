@@ -80,6 +80,7 @@ def _mark(phase: str) -> None:
 
 PARALLEL_MIN = 300  #: render summaries in two processes from this many records
 BAND = 30.0  #: height of the stamp band added below source pages
+MIN_WIDTH = 430.0  #: narrower source pages are widened (blank, on the visual right) so the stamp fits
 CONFIDENTIAL = "CONFIDENTIAL – 21 CFR 820.35(d)"
 _SEV_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -377,7 +378,11 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
 
 
 def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Object]) -> None:
-    """Open every source from bytes (no fd stays open), copy its pages into ``out`` and give them a band."""
+    """Open every source from bytes (no fd stays open), copy its pages into ``out`` and give them a band.
+
+    Form fields come along: each source's ``/AcroForm /Fields`` join the binder's, so widgets still show.
+    """
+    fields: list[pikepdf.Object] = []
     for e in plan.entries:
         for src in e.sources:
             if src.error:
@@ -390,10 +395,15 @@ def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Obje
                     if "/AA" in new:
                         del new["/AA"]
                     src.pages.append((new, _band(out, new, shared)))
+                form = pdf.Root.get("/AcroForm")
+                if isinstance(form, pikepdf.Dictionary) and isinstance(form.get("/Fields"), pikepdf.Array):
+                    fields.extend(out.copy_foreign(f) for f in form.Fields if f.is_indirect)
             except (pikepdf.PdfError, OSError, ValueError) as exc:
                 src.pages.clear()
                 src.error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}".rstrip(": ")
                 plan.not_merged.append((src.file, src.error))
+    if fields:
+        out.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(fields), NeedAppearances=True)
 
 
 # -- record summaries, in a second process while the main one opens the sources ---------------------------
@@ -627,9 +637,7 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
     rows += [Row((f, "source PDF not merged", why), flag="error") for f, why in plan.not_merged]
     if plan.selection:
         left_out = report.record_count - len(plan.entries)
-        rows.append(
-            Row((f"{left_out} record(s)", "not selected", f"Not selected by {plan.selection.describe()}."))
-        )
+        rows.append(Row((f"{left_out} record(s)", "not selected", f"Not selected by {plan.selection.describe()}.")))
     w.table(
         [Column("Input", 190), Column("Why", 110), Column("Reason", 204)],
         rows or [Row(("–", "–", "Every input file is bound into this binder."))],
@@ -774,28 +782,49 @@ class Stamp:
 
 
 def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Object]) -> Geometry:
-    """Grow a source page's box by the stamp band on its visual bottom; clip old content to the old box."""
+    """Grow a source page's box by the stamp band on its visual bottom and fence its content off.
+
+    The page's content stream becomes a Form XObject (its bytes untouched; clipped to the old box by /BBox)
+    drawn by a one-line shared stream, so a source whose content ends mid-string or mid-inline-image cannot
+    swallow the stamp that follows. Pages whose content is an array of streams keep it (joining them would
+    mean decoding untrusted streams) and get the stamp after a ``q``/``Q`` pair instead.
+    """
     media = [float(v) for v in page.MediaBox]
     box = [float(v) for v in page.CropBox] if "/CropBox" in page else media
     llx, lly = max(min(box[0], box[2]), min(media[0], media[2])), max(min(box[1], box[3]), min(media[1], media[3]))
     urx, ury = min(max(box[0], box[2]), max(media[0], media[2])), min(max(box[1], box[3]), max(media[1], media[3]))
-    clip = f"q {llx:.3f} {lly:.3f} {urx - llx:.3f} {ury - lly:.3f} re W n\n".encode()
-    rot = int(page.get("/Rotate", 0)) % 360
-    if rot == 90:
-        urx += BAND
-    elif rot == 180:
-        ury += BAND
-    elif rot == 270:
-        llx -= BAND
+    contents = page.get("/Contents")
+    # never decode source streams here (a decompression bomb would go off): an array stays as it is
+    form = contents if isinstance(contents, pikepdf.Stream) else None
+    resources = page.get("/Resources")
+    if form is not None:
+        form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        form.BBox = pikepdf.Array([llx, lly, urx, ury])
+        form.Resources = resources if isinstance(resources, pikepdf.Dictionary) else pikepdf.Dictionary()
+        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(EKSrc=form))
+        key = b"/EKSrc Do\n"
     else:
-        lly -= BAND
+        key = f"q {llx:.3f} {lly:.3f} {urx - llx:.3f} {ury - lly:.3f} re W n\n".encode()
+    rot = int(page.get("/Rotate", 0)) % 360
+    # the band goes on the visual bottom; a page narrower than the stamp also grows on its visual right
+    grow = max(0.0, MIN_WIDTH - ((urx - llx) if rot in (0, 180) else (ury - lly)))
+    if rot == 90:
+        urx, ury = urx + BAND, ury + grow
+    elif rot == 180:
+        ury, llx = ury + BAND, llx - grow
+    elif rot == 270:
+        llx, lly = llx - BAND, lly - grow
+    else:
+        lly, urx = lly - BAND, urx + grow
     new_box = pikepdf.Array([llx, lly, urx, ury])
     page.MediaBox = new_box
     if "/CropBox" in page:
         page.CropBox = new_box
-    prefix = shared.get(clip)
+    prefix = shared.get(key)
     if prefix is None:
-        shared[clip] = prefix = out.make_stream(clip)
+        shared[key] = prefix = out.make_stream(key)
+    if form is not None:
+        page.Contents = prefix
     return llx, lly, urx, ury, rot, prefix
 
 
@@ -840,11 +869,15 @@ def _stamp_page(
     fonts: pikepdf.Dictionary,
     patched: set[tuple[int, int]],
 ) -> None:
-    """Append the stamp to the page's content (after the source content, wrapped in q/Q when it is a source)."""
+    """Append the stamp to the page's content (after the fenced-off source content on source pages)."""
     contents = page.get("/Contents")
     parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
-    stamp = out.make_stream(ops if geo[5] is None else b"Q " + ops)
-    page.Contents = pikepdf.Array([geo[5], *parts, stamp] if geo[5] is not None else [*parts, stamp])
+    if geo[5] is not None and parts and parts[0].objgen == geo[5].objgen:  # source drawn as a form
+        page.Contents = pikepdf.Array([geo[5], out.make_stream(ops)])
+    elif geo[5] is not None:  # source content kept in place, closed by Q before the stamp
+        page.Contents = pikepdf.Array([geo[5], *parts, out.make_stream(b"Q " + ops)])
+    else:
+        page.Contents = pikepdf.Array([*parts, out.make_stream(ops)])
     res = page.get("/Resources")
     if res is None:
         page.Resources = res = pikepdf.Dictionary()
