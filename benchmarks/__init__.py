@@ -1,1 +1,1 @@
-"""Benchmarks: scale runs measured as ratios against reference tools (see benchmarks/README.md)."""
+"""Benchmarks (run as modules, e.g. ``python -m benchmarks.bench_ingest``); not part of the test suite."""

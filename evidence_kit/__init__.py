@@ -15,6 +15,7 @@ except _md.PackageNotFoundError:  # pragma: no cover - source checkout never ins
     __version__ = "0+unknown"
 
 from evidence_kit.contracts import (
+    Analysis,
     BinderProfile,
     MappedProfile,
     RecordType,
@@ -58,6 +59,7 @@ def build_binder(bundle: str, output: str, **kwargs: Any) -> Report:
 
 
 __all__ = [
+    "Analysis",
     "BinderProfile",
     "BundleError",
     "ConfigError",

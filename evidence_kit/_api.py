@@ -11,12 +11,13 @@ import pluggy
 
 from evidence_kit import __version__
 from evidence_kit._catalog import CORE_CODES
-from evidence_kit._config import Config, check_names, load_config
+from evidence_kit._config import CONFIG_NAME, Config, check_names, load_config
 from evidence_kit._engine import assemble_report, duplicate_ids, run_rules
-from evidence_kit._ingest import ingest_bundle
+from evidence_kit._ingest import check_source_options, ingest_bundle
 from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit._select import Selection, parse_selection
+from evidence_kit.errors import ConfigError
 from evidence_kit.model import Record, RecordSet, Report
 
 Progress = Callable[[str], None]
@@ -54,6 +55,10 @@ def prepare(
         rules=[*registry.rules, *CORE_CODES],
         profiles=list(registry.profiles),
     )
+    for spec in config.inputs:
+        src = registry.source(spec.source) if spec.source else None
+        if src is not None:
+            check_source_options(src, spec, config.bundle / CONFIG_NAME)
     return config, registry
 
 
@@ -124,3 +129,36 @@ def build_binder(
     chosen = select_records(result, selection) if selection else None
     write_binder(result, Path(output), records=chosen, selection=selection or None, workers=workers)
     return result
+
+
+def analyse(bundle: Path | str, names: Iterable[str] = (), **kwargs: Any) -> tuple[Run, dict[str, dict[str, Any]]]:
+    """Validate a bundle, then run the named analyses (default: those of the bundle's profile).
+
+    Returns the Run and ``{analysis name: result data}``.
+
+    Raises:
+        ConfigError: An analysis name is unknown.
+    """
+    result = run(bundle, **kwargs)
+    analyses = result.registry.analyses
+    wanted = list(names) or [n for n, a in sorted(analyses.items()) if result.config.profile in a.profiles]
+    unknown = [n for n in wanted if n not in analyses]
+    if unknown:
+        raise ConfigError(f"unknown analysis {unknown[0]!r}.", hint=f"Known: {', '.join(sorted(analyses))}.")
+    settings = result.config.settings()
+    out = {n: analyses[n].analyse(result.records, result.report, settings, result.config.as_of) for n in wanted}
+    return result, out
+
+
+def analysis_pages(result: Run) -> list[tuple[str, str, bytes]]:
+    """Return ``(name, title, pdf bytes)`` for every analysis of the run's binder profile, for the binder.
+
+    The binder merges these PDFs as their own sections (after the front matter).
+    """
+    settings = result.config.settings()
+    out = []
+    for name, a in sorted(result.registry.analyses.items()):
+        if result.config.profile in a.profiles:
+            data = a.analyse(result.records, result.report, settings, result.config.as_of)
+            out.append((name, a.title, a.render_pdf(data)))
+    return out

@@ -47,6 +47,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "window_start": _DATE,
                 "window_end": _DATE,
                 "as_of": {"type": "string", "format": "date-time"},
+                "foia_confidential": {"type": "boolean"},
             },
         },
         "inputs": {
@@ -89,6 +90,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "bates_prefix": {"type": "string", "maxLength": 20},
                 "sections": {"type": "object", "additionalProperties": {"type": "string"}},
                 "title": {"type": "string"},
+                "foia_confidential": {"type": "boolean"},
             },
         },
     },
@@ -127,9 +129,19 @@ class Config:
         """Return the binder profile name (``fda-qmsr`` unless the bundle says otherwise)."""
         return str(self.inspection.get("profile", "fda-qmsr"))
 
+    @property
+    def foia_confidential(self) -> bool:
+        """Return True when ``[binder]`` or ``[inspection]`` sets ``foia_confidential = true``: stamp every page."""
+        return bool(self.binder.get("foia_confidential") or self.inspection.get("foia_confidential"))
+
     def settings(self) -> dict[str, Any]:
-        """Return establishment and inspection settings as plain data for rules and the binder."""
-        return {"establishment": dict(self.establishment), "inspection": dict(self.inspection)}
+        """Return the bundle path and the establishment, inspection and binder settings as plain data."""
+        return {
+            "bundle": str(self.bundle),
+            "establishment": dict(self.establishment),
+            "inspection": dict(self.inspection),
+            "binder": dict(self.binder),
+        }
 
 
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:

@@ -1,4 +1,4 @@
-"""Generate docs/plugins.md from the hookspec and contract docstrings: ``python -m evidence_kit._docs``.
+"""Generate docs/plugins.md from the hookspec, contract and test-kit docstrings: ``python -m evidence_kit._docs``.
 
 The docstrings are the reference; a test fails when the committed file is out of date.
 """
@@ -9,14 +9,15 @@ import inspect
 import sys
 from pathlib import Path
 
-from evidence_kit import contracts, hookspecs
+from evidence_kit import contracts, hookspecs, testing
 from evidence_kit._plugins import HOOK_NAMES
 
 INTRO = """\
 # Writing an evidence-kit plugin
 
-Generated from the docstrings in `evidence_kit/hookspecs.py` and `evidence_kit/contracts.py` by
-`python -m evidence_kit._docs`; a test fails when this file is out of date. Do not edit by hand.
+Generated from the docstrings in `evidence_kit/hookspecs.py`, `evidence_kit/contracts.py` and
+`evidence_kit/testing.py` by `python -m evidence_kit._docs`; a test fails when this file is out of
+date. Do not edit by hand.
 
 A plugin is a module (or object) with functions marked `@evidence_kit.hookimpl`. Built-in plugins
 and third-party plugins use the same hooks. A third-party plugin is found through the
@@ -39,7 +40,23 @@ Rules of the road:
   `engine.plugin-crashed`, `engine.rule-crashed` or `ingest.source-crashed` finding naming the
   plugin, and the run goes on. A plugin that fails to import stops the run (exit code 4).
 - `evidence-kit plugins` lists what is installed; `--disable NAME` blocks a plugin.
-- `tests/example_plugin/` in the repository is a complete third-party distribution to copy.
+- A source's `detect()` claims only the files it recognises (by name or content); register it
+  `@hookimpl(tryfirst=True)` so it is asked before the built-in sources, which are `trylast`.
+
+## Start from the template
+
+`plugins/template/` in the repository is a complete distribution to copy: `pyproject.toml` with the
+entry point, a source, a rule and tests written with `evidence_kit.testing`. The evidence-kit test
+suite installs it and runs its tests, so it stays working. Then:
+
+```sh
+pip install -e './my-plugin[test]'    # your copy, renamed
+evidence-kit plugins                  # your plugin, its version and distribution
+pytest my-plugin/tests
+```
+
+`plugins/evidence-kit-openfda/` and `plugins/evidence-kit-gudid/` are two real plugins built the
+same way (public FDA data sources and rules), and `tests/example_plugin/` is the smallest one.
 
 ## Hooks
 """
@@ -68,7 +85,31 @@ def plugins_markdown() -> str:
     ):
         out.append(f"### `{obj.__name__}`\n")
         out.append(_doc(obj) + "\n")
+    out.append("## Testing a plugin: `evidence_kit.testing`\n")
+    out.append(_doc(testing) + "\n")
+    for name in testing.__all__:
+        out.append(_kit_entry(name, getattr(testing, name)))
     return "\n".join(out)
+
+
+#: Docs for the kit's constants, which carry no docstring of their own.
+_CONSTANTS = {
+    "DEFAULT_NOW": "The time `run_rule` judges dates against unless told otherwise: 2026-11-30 12:00 UTC.",
+    "MINIMAL_TOML": (
+        "The smallest valid `evidence-kit.toml`: an establishment, the `fda-qmsr` profile, a fixed `as_of`."
+    ),
+}
+
+
+def _kit_entry(name: str, obj: object) -> str:
+    wrapped = getattr(obj, "__wrapped__", None)
+    if wrapped is not None:  # a pytest fixture
+        return f"### `{name}` (fixture)\n\n{_doc(wrapped)}\n"
+    if inspect.isfunction(obj):
+        return f"### `{name}{inspect.signature(obj)}`\n\n{_doc(obj)}\n"
+    if inspect.isclass(obj):
+        return f"### `{name}`\n\n{_doc(obj)}\n"
+    return f"### `{name}`\n\n{_CONSTANTS[name]}\n"
 
 
 def _doc(obj: object) -> str:

@@ -6,7 +6,9 @@ bound into the binder), or excluded with a finding code and a reason. Nothing is
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import gc
 import os
 import traceback
 from collections.abc import Callable, Iterator
@@ -19,7 +21,8 @@ from evidence_kit._io import sha256_file
 from evidence_kit._plugins import Registry
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit.contracts import Source, SourceContext
-from evidence_kit.model import Finding, InputOutcome, Location, Record
+from evidence_kit.mapping import validate_options
+from evidence_kit.model import Finding, InputOutcome, Location, Record, canonical_json
 
 HEAD_BYTES = 4096
 
@@ -76,6 +79,44 @@ def _choose_source(rel: str, head: bytes, spec: InputSpec | None, registry: Regi
     return None
 
 
+@contextlib.contextmanager
+def _no_cycle_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a source builds records.
+
+    Parsed records are acyclic (reference counting frees them), but with the collector on, every
+    few thousand new dicts trigger a traversal of all records read so far, which more than doubles
+    the cost of reading a large export (see benchmarks/README.md).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+_checked: set[tuple[str, str, str]] = set()
+
+
+def check_source_options(source: Source, spec: InputSpec, config_file: Path) -> None:
+    """Check an ``[[inputs]]`` entry's options against the source's ``options_schema``, once.
+
+    Sources without an ``options_schema`` attribute accept any options.
+
+    Raises:
+        ConfigError: An option is unknown or bad; the message names the key and the entry.
+    """
+    schema = getattr(source, "options_schema", None)
+    if schema is None:
+        return
+    key = (spec.path, source.name, canonical_json(spec.options))
+    if key in _checked:
+        return
+    validate_options(schema, spec.options, f"{config_file}: [[inputs]] path={spec.path!r} (source {source.name!r})")
+    _checked.add(key)
+
+
 def ingest_file(
     rel: str, path: Path, config: Config, registry: Registry, validator: SchemaValidator
 ) -> tuple[InputOutcome, list[Record], list[Finding]]:
@@ -114,17 +155,20 @@ def ingest_file(
         f = _core("ingest.no-source", rel, msg)
         return InputOutcome(rel, sha, size, None, excluded_by=f.code, reason=msg), [], [f]
 
+    if spec is not None:
+        check_source_options(source, spec, config.bundle / CONFIG_NAME)
     ctx = SourceContext(
         bundle, rel, sha, source.name, spec.record_type if spec else None, dict(spec.options) if spec else {}
     )
     records: list[Record] = []
     findings: list[Finding] = []
     try:
-        for item in source.read(path, ctx):
-            if isinstance(item, Record):
-                records.append(item)
-            else:
-                findings.append(item)
+        with _no_cycle_gc():
+            for item in source.read(path, ctx):
+                if isinstance(item, Record):
+                    records.append(item)
+                else:
+                    findings.append(item)
     except Exception as exc:
         tb = "".join(traceback.format_exception(exc, limit=-3)).strip()
         msg = (
@@ -142,6 +186,21 @@ def ingest_file(
         )
         return InputOutcome(rel, sha, size, source.name, excluded_by=f.code, reason=msg), [], [*findings, f]
 
+    with _no_cycle_gc():
+        return _keep_valid(rel, sha, size, source, records, findings, registry, validator)
+
+
+def _keep_valid(
+    rel: str,
+    sha: str,
+    size: int,
+    source: Source,
+    records: list[Record],
+    findings: list[Finding],
+    registry: Registry,
+    validator: SchemaValidator,
+) -> tuple[InputOutcome, list[Record], list[Finding]]:
+    """Schema-check the records of one file and decide its outcome."""
     kept: list[Record] = []
     for rec in records:
         if rec.type not in registry.record_types:

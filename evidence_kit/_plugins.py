@@ -17,7 +17,7 @@ from typing import Any
 import pluggy
 
 from evidence_kit import hookspecs
-from evidence_kit.contracts import BinderProfile, RecordType, ReportFormat, Rule, Source
+from evidence_kit.contracts import Analysis, BinderProfile, RecordType, ReportFormat, Rule, Source
 from evidence_kit.errors import PluginError
 from evidence_kit.model import Finding, Location, PluginInfo, Severity
 
@@ -25,12 +25,32 @@ from evidence_kit.model import Finding, Location, PluginInfo, Severity
 DEFAULT_PLUGINS: dict[str, str] = {
     "record-types": "evidence_kit_builtin.record_types",
     "json": "evidence_kit_builtin.sources.json_records",
+    "xml": "evidence_kit_builtin.sources.xml_records",
+    "csv": "evidence_kit_builtin.sources.csv_records",
     "pdf": "evidence_kit_builtin.sources.pdf_documents",
     "complaints": "evidence_kit_builtin.rules.complaints",
+    "part11": "evidence_kit_builtin.rules.part11",
+    "chronology": "evidence_kit_builtin.rules.chronology",
+    "servicing": "evidence_kit_builtin.rules.servicing",
+    "capa": "evidence_kit_builtin.rules.capa",
+    "linkage": "evidence_kit_builtin.rules.linkage",
+    "labeling": "evidence_kit_builtin.rules.labeling",
+    "udi": "evidence_kit_builtin.rules.udi",
+    "reporting": "evidence_kit_builtin.rules.reporting",
+    "drugs": "evidence_kit_builtin.rules.drugs",
+    "records": "evidence_kit_builtin.rules.records",
+    "production": "evidence_kit_builtin.rules.production",
+    "management": "evidence_kit_builtin.rules.management",
     "fda-qmsr": "evidence_kit_builtin.profiles.fda_qmsr",
     "qmm": "evidence_kit_builtin.profiles.qmm",
     "text": "evidence_kit_builtin.formats.text",
     "json-report": "evidence_kit_builtin.formats.json_report",
+    "junit": "evidence_kit_builtin.formats.junit",
+    "sarif": "evidence_kit_builtin.formats.sarif",
+    "gap": "evidence_kit_builtin.gap.plugin",
+    "terminology": "evidence_kit_builtin.rules.terminology",
+    "risk": "evidence_kit_builtin.rules.risk",
+    "improvement-plan": "evidence_kit_builtin.rules.improvement_plan",
 }
 
 ENTRY_POINT_GROUP = "evidence_kit"
@@ -40,6 +60,7 @@ HOOK_NAMES = (
     "evidence_kit_rules",
     "evidence_kit_binder_profiles",
     "evidence_kit_report_formats",
+    "evidence_kit_analyses",
 )
 
 
@@ -156,6 +177,7 @@ class Registry:
     rules: dict[str, tuple[str, Rule]] = field(default_factory=dict)
     profiles: dict[str, BinderProfile] = field(default_factory=dict)
     formats: dict[str, ReportFormat] = field(default_factory=dict)
+    analyses: dict[str, Analysis] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     plugins: tuple[PluginInfo, ...] = ()
 
@@ -226,4 +248,6 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
     reg.profiles = {k: v for k, (_, v) in profiles.items()}
     formats = _unique("report format", _collect(pm, "evidence_kit_report_formats", reg), lambda f: f.name)
     reg.formats = {k: v for k, (_, v) in formats.items()}
+    analyses = _unique("analysis", _collect(pm, "evidence_kit_analyses", reg), lambda a: a.name)
+    reg.analyses = {k: v for k, (_, v) in analyses.items()}
     return reg

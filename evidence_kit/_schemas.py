@@ -7,7 +7,7 @@ is used to meta-validate the schemas themselves when they are registered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import jsonschema
@@ -17,11 +17,7 @@ from evidence_kit._catalog import CORE_CODES
 from evidence_kit.contracts import RecordType
 from evidence_kit.errors import PluginError
 from evidence_kit.model import Finding, Location, Record
-
-
-def json_pointer(parts: Iterable[Any]) -> str:
-    """Return the RFC 6901 JSON Pointer for a sequence of keys and indexes."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+from evidence_kit.parsing import json_pointer
 
 
 def _short(value: Any, limit: int = 60) -> str:

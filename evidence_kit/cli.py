@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from evidence_kit import __version__
-from evidence_kit._api import build_binder, prepare, run
+from evidence_kit._api import analyse, build_binder, prepare, run
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit._io import write_text_atomic
 from evidence_kit._plugins import build_registry, get_plugin_manager, plugin_inventory
@@ -207,6 +208,33 @@ def build(
         f"({excluded} excluded), {counts['error']} errors, {counts['warning']} warnings"
     )
     raise _Fail(_exit_for(result.report, result.config.fail_on))
+
+
+@cli.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the result here (atomically).")
+@click.option("--analysis", "names", multiple=True, help="Run this analysis (default: those of the profile).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this config file.")
+@click.option("--as-of", help="Judge dates against this ISO date-time instead of now.")
+def gap(
+    bundle: Path, fmt: str, output: Path | None, names: tuple[str, ...], config_file: Path | None, as_of: str | None
+) -> None:
+    """Map BUNDLE onto the requirement catalogues: coverage, verdicts and readiness (exit 1 on error items)."""
+    with _handle_errors():
+        result, data = analyse(bundle, names, overrides={"as_of": as_of}, config_file=config_file)
+        analyses = result.registry.analyses
+        text = (
+            json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+            if fmt == "json"
+            else "".join(analyses[n].render_text(d) for n, d in data.items())
+        )
+        if output:
+            write_text_atomic(output, text)
+        else:
+            click.echo(text, nl=False)
+    errors = sum(d.get("counts", {}).get("error", 0) for d in data.values())
+    raise _Fail(ExitCode.FINDINGS if errors else ExitCode.OK)
 
 
 @cli.command()

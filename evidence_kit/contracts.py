@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 from evidence_kit.model import Finding, Location, Record, RecordSet, Report, Severity
 
 __all__ = [
+    "Analysis",
     "BinderProfile",
     "MappedProfile",
     "RecordType",
@@ -344,4 +345,36 @@ class ReportFormat(Protocol):
 
     def render(self, report: Report) -> str:
         """Return the whole rendered report."""
+        ...
+
+
+class Analysis(Protocol):
+    """A read-out over the whole record set, beside the findings: a gap map, a readiness sheet.
+
+    ``analyse`` returns plain JSON-able data (it is what ``--format json`` prints); ``render_text``
+    and ``render_pdf`` present that data. The binder includes ``render_pdf``'s pages for the binder
+    profiles named in ``profiles``.
+
+    Attributes:
+        name: Short name, e.g. ``gap``.
+        title: Human title, e.g. ``QMSR gap analysis``.
+        profiles: Binder profiles whose binders (and whose ``evidence-kit gap`` runs) include it.
+    """
+
+    name: str
+    title: str
+    profiles: frozenset[str]
+
+    def analyse(
+        self, records: RecordSet, report: Report, settings: Mapping[str, Any], now: dt.datetime
+    ) -> dict[str, Any]:
+        """Return the analysis as JSON-able data. ``settings`` holds the bundle path and config sections."""
+        ...
+
+    def render_text(self, result: Mapping[str, Any]) -> str:
+        """Return ``result`` as plain text for a terminal."""
+        ...
+
+    def render_pdf(self, result: Mapping[str, Any]) -> bytes:
+        """Return ``result`` as a PDF (vector pages) for the binder."""
         ...

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import pluggy
 
-from evidence_kit.contracts import BinderProfile, RecordType, ReportFormat, Rule, Source
+from evidence_kit.contracts import Analysis, BinderProfile, RecordType, ReportFormat, Rule, Source
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
@@ -134,4 +134,29 @@ def evidence_kit_report_formats() -> Iterable[ReportFormat]:
             @hookimpl
             def evidence_kit_report_formats():
                 return [CountsOnly()]
+    """
+
+
+@hookspec
+def evidence_kit_analyses() -> Iterable[Analysis]:
+    r"""Provide analyses: read-outs over the whole record set, such as a gap map or readiness sheet.
+
+    Called once per run by ``evidence-kit gap`` and by the binder. Names must be unique. An
+    analysis returns JSON-able data and renders it as text and as PDF pages.
+
+    Example:
+        .. code-block:: python
+
+            class CapaCount:
+                name, title, profiles = "capa-count", "CAPA count", frozenset({"fda-qmsr"})
+                def analyse(self, records, report, settings, now):
+                    return {"capas": len(records.of_type("capa"))}
+                def render_text(self, result):
+                    return f"{result['capas']} CAPAs\\n"
+                def render_pdf(self, result):
+                    return b""  # a real analysis draws pages with reportlab
+
+            @hookimpl
+            def evidence_kit_analyses():
+                return [CapaCount()]
     """

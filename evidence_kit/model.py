@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 __all__ = [
+    "FOIA_NOTICE",
     "REPORT_SCHEMA_VERSION",
     "Finding",
     "InputOutcome",
@@ -28,6 +29,10 @@ __all__ = [
 ]
 
 REPORT_SCHEMA_VERSION = "1"
+
+#: The page marking for ``foia_confidential = true`` ([binder] or [inspection]): the drug-side
+#: counterpart of 21 CFR 820.35(d), asking FDA to withhold the pages under 21 CFR 20.61 / FOIA (b)(4).
+FOIA_NOTICE = "Confidential commercial information \u2014 FOIA exemption (b)(4) requested"
 
 
 def _plain(value: Any) -> Any:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata as md
 import json
+import os
+import subprocess
+import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +86,34 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}; these tests need ../shared/corpus beside the repo")
     return CORPUS
+
+
+#: The third-party-style plugin distributions under plugins/, by entry-point name.
+PLUGIN_DISTS = {
+    "openfda": ROOT / "plugins" / "evidence-kit-openfda",
+    "gudid": ROOT / "plugins" / "evidence-kit-gudid",
+}
+
+
+@pytest.fixture(scope="session")
+def plugin_dists(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Make sure the plugin distributions under plugins/ are installed, and found through their entry points.
+
+    The README test command installs them (``pip install -e '.[test]' ./plugins/…``). Where they are
+    missing, they are pip-installed from their folders into a temporary target put on ``sys.path``,
+    exactly as an outside distribution would be. Returns the environment for subprocesses.
+    """
+    installed = {ep.name for ep in md.entry_points(group="evidence_kit")}
+    missing = [str(path) for name, path in PLUGIN_DISTS.items() if name not in installed]
+    env = dict(os.environ)
+    target = None
+    if missing:
+        target = tmp_path_factory.mktemp("plugin-site")
+        cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target"]
+        subprocess.run([*cmd, str(target), *missing], check=True, capture_output=True)
+        sys.path.insert(0, str(target))
+        importlib.invalidate_caches()
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(target), env.get("PYTHONPATH", "")) if p)
+    yield env
+    if target is not None:
+        sys.path.remove(str(target))

@@ -12,32 +12,16 @@ from evidence_kit import cli as cli_module
 from evidence_kit.cli import ExitCode
 
 from .conftest import EXAMPLE, ROOT
-
-GOOD_COMPLAINT = {
-    "id": "CMP-1",
-    "device_name": "Pump",
-    "received_date": "2026-01-02",
-    "corrective_action_needed": True,
-    "capa_ids": ["CAPA-1"],
-}
-GOOD_CAPA = {"id": "CAPA-1", "opened_at": "2026-01-05", "triggers": [{"type": "complaint", "id": "CMP-1"}]}
-TOML_INPUTS = """
-[[inputs]]
-path = "complaints.json"
-record_type = "complaint"
-
-[[inputs]]
-path = "capas.json"
-record_type = "capa"
-"""
+from .rules_baseline import baseline
+from .test_rules_pipeline import _bundle as pipeline_bundle
 
 
-def _bundle(make_bundle, complaints, capas=(GOOD_CAPA,), extra_toml=""):
-    from .conftest import MINIMAL_TOML
-
-    return make_bundle(
-        {"complaints.json": list(complaints), "capas.json": list(capas)}, toml=MINIMAL_TOML + TOML_INPUTS + extra_toml
-    )
+def _bundle(make_bundle, **changes):
+    """The realistic rule baseline as JSON Lines exports, with ``changes`` applied: {record id: {field: value}}."""
+    data = baseline()
+    for rid, fields in changes.items():
+        data[rid][1].update(fields)
+    return pipeline_bundle(make_bundle, data)
 
 
 def test_version(cli):
@@ -47,25 +31,25 @@ def test_version(cli):
 
 
 def test_clean_bundle_exits_0(cli, make_bundle):
-    code, out, _ = cli("validate", _bundle(make_bundle, [GOOD_COMPLAINT]), "-q")
+    code, out, _ = cli("validate", _bundle(make_bundle), "-q")
     assert code == ExitCode.OK, out
     assert "0 errors" in out
 
 
 def test_findings_exit_1_and_fail_on(cli, make_bundle):
-    bad = {**GOOD_COMPLAINT, "capa_ids": []}
-    bundle = _bundle(make_bundle, [bad])
+    bundle = _bundle(make_bundle, **{"CMP-2026-0001": {"capa_ids": []}})
     code, out, _ = cli("validate", bundle, "-q")
     assert code == ExitCode.FINDINGS
     assert "complaints.capa-missing" in out
-    assert "complaints.json:1" in out
+    assert "exports/complaint.jsonl:1" in out
     # ignoring the rule makes the run clean; a warning-only report passes --fail-on error
     assert cli("validate", bundle, "-q", "--ignore", "complaints")[0] == ExitCode.OK
 
 
 def test_fail_on_warning(cli, make_bundle):
-    capa = {**GOOD_CAPA, "triggers": []}  # complaint → CAPA link only one way: a warning
-    bundle = _bundle(make_bundle, [GOOD_COMPLAINT], [capa])
+    capa = baseline()["CAPA-2026-003"][1]
+    triggers = [t for t in capa["triggers"] if t["id"] != "CMP-2026-0001"]  # the link now goes one way: a warning
+    bundle = _bundle(make_bundle, **{"CAPA-2026-003": {"triggers": triggers}})
     assert cli("validate", bundle, "-q")[0] == ExitCode.OK
     assert cli("validate", bundle, "-q", "--fail-on", "warning")[0] == ExitCode.FINDINGS
 
@@ -105,7 +89,7 @@ def test_unknown_profile_and_source_names(cli, make_bundle):
 
 def test_missing_bundle_and_bad_format_exit_2(cli, make_bundle, tmp_path):
     assert cli("validate", tmp_path / "nope", "-q")[0] == ExitCode.USAGE
-    code, _, err = cli("validate", _bundle(make_bundle, [GOOD_COMPLAINT]), "-q", "--format", "yaml")
+    code, _, err = cli("validate", _bundle(make_bundle), "-q", "--format", "yaml")
     assert code == ExitCode.USAGE and "unknown --format 'yaml'" in err
     assert cli("validate")[0] == ExitCode.USAGE  # click usage error
 
@@ -119,26 +103,29 @@ def test_internal_error_exits_3(cli, make_bundle, monkeypatch):
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(cli_module, "run", boom)
-    code, _, err = cli("validate", _bundle(make_bundle, [GOOD_COMPLAINT]), "-q")
+    code, _, err = cli("validate", _bundle(make_bundle), "-q")
     assert code == ExitCode.INTERNAL
     assert "kaboom" in err and "bug" in err
 
 
 def test_json_report_validates_against_schema(cli, make_bundle, tmp_path):
-    bad = {**GOOD_COMPLAINT, "received_date": "2026-02-30", "capa_ids": ["CAPA-404"]}
+    bad = {"received_date": "2026-02-30", "capa_ids": ["CAPA-404"]}
     out_file = tmp_path / "report.json"
-    code, _, _ = cli("validate", _bundle(make_bundle, [bad]), "-q", "--format", "json", "-o", out_file)
+    code, _, _ = cli(
+        "validate", _bundle(make_bundle, **{"CMP-2026-0001": bad}), "-q", "--format", "json", "-o", out_file
+    )
     assert code == ExitCode.FINDINGS
     report = json.loads(out_file.read_text())
     schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(report)
     codes = {(f["code"], f["location"]["record"], f["location"]["field"]) for f in report["findings"]}
-    assert ("schema.invalid", "CMP-1", "/received_date") in codes
-    assert ("complaints.capa-dangling", "CMP-1", "/capa_ids/0") in codes
+    assert ("schema.invalid", "CMP-2026-0001", "/received_date") in codes
+    assert ("complaints.capa-dangling", "CMP-2026-0001", "/capa_ids/0") in codes
     for f in report["findings"]:
         assert f["cites"] and f["severity"] in ("error", "warning", "info") and f["location"]["file"]
     files = {i["file"]: i for i in report["inputs"]}
-    assert files["complaints.json"]["records"] == ["CMP-1"] and files["complaints.json"]["bound"]
+    complaints = files["exports/complaint.jsonl"]
+    assert complaints["records"] == ["CMP-2026-0001", "CMP-2026-0002"] and complaints["bound"]
 
 
 def test_example_bundle_report_accounts_for_every_file(cli, tmp_path):
@@ -172,7 +159,7 @@ def test_output_written_atomically(cli, make_bundle, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(_io.os, "replace", fail_replace)
-    code, _, _ = cli("validate", _bundle(make_bundle, [GOOD_COMPLAINT]), "-q", "-o", out_file)
+    code, _, _ = cli("validate", _bundle(make_bundle), "-q", "-o", out_file)
     assert code == ExitCode.USAGE
     assert out_file.read_text() == "previous report"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []
@@ -194,7 +181,7 @@ def test_python_dash_m(tmp_path):
 
 
 def test_inputs_never_modified(cli, make_bundle, tmp_path):
-    bundle = _bundle(make_bundle, [GOOD_COMPLAINT])
+    bundle = _bundle(make_bundle)
     before = {p: p.read_bytes() for p in bundle.rglob("*") if p.is_file()}
     cli("build", bundle, "-q", "-o", tmp_path / "b.pdf")
     after = {p: p.read_bytes() for p in bundle.rglob("*") if p.is_file()}

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evidence_kit._api import run
+from evidence_kit._plugins import get_plugin_manager
 
 from .conftest import EXAMPLE, MINIMAL_TOML
 
@@ -31,6 +32,7 @@ SEED_JSON = json.dumps(
         },
     ]
 ).encode()
+PM = get_plugin_manager(entry_points=False)
 SEED_PDF = next(EXAMPLE.rglob("*.pdf")).read_bytes()
 
 mutation = st.one_of(
@@ -56,7 +58,7 @@ def mutate(data: bytes, ops: list[tuple[str, int, int]]) -> bytes:
 
 
 def _check(bundle: Path) -> None:
-    report = run(bundle).report
+    report = run(bundle, pm=PM).report
     on_disk = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file())
     assert [o.file for o in report.inputs] == on_disk
     for o in report.inputs:
@@ -64,7 +66,7 @@ def _check(bundle: Path) -> None:
     assert not any(f.code in ("ingest.source-crashed", "engine.rule-crashed") for f in report.findings)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(json_ops=st.lists(mutation, max_size=4), pdf_ops=st.lists(mutation, max_size=3))
 def test_mutated_json_and_pdf_never_crash(tmp_path_factory, json_ops, pdf_ops):
     bundle = tmp_path_factory.mktemp("fuzz")

@@ -26,6 +26,7 @@ TYPE_MAP = {
     "internal_audit": "management",
     "training": "management",
     "controlled_document": "management",
+    "risk_management_file": "management",
     "design_change": "change",
     "design_review": "design",
     "device_record": "production",

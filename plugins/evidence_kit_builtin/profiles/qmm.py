@@ -15,6 +15,8 @@ SECTIONS = (
 
 TYPE_MAP = {
     "management_review": "commitment",
+    "improvement_plan": "commitment",
+    "risk_management_file": "apqs",
     "business_continuity_plan": "continuity",
     "capa": "apqs",
     "drug_deviation": "apqs",
@@ -27,6 +29,9 @@ TYPE_MAP = {
     "design_change": "apqs",
     "internal_audit": "commitment",
     "training": "engagement",
+    "nonconformance": "apqs",
+    "controlled_document": "general",
+    "internal_audit": "commitment",
     "document": "general",
 }
 

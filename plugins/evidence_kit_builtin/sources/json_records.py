@@ -1,119 +1,42 @@
-"""JSON, JSON array and JSON Lines exports: one record per object, located by line and pointer.
+"""JSON, JSON array and JSON Lines exports: one record per object, located by line and JSON Pointer.
 
-Strict parsing policy (records are evidence, so ambiguity is refused, not guessed):
+Files are streamed: JSON Lines line by line, a top-level array element by element (in 1 MiB
+chunks), so memory follows the largest record, not the file. The strict policy of
+:mod:`evidence_kit.parsing` applies (duplicate keys, NaN/Infinity, nesting deeper than 64, lone
+surrogates and invalid UTF-8 are refused, the last with its byte offset). A broken JSON Lines line
+costs that line only; a broken document stops at the defect, keeping the records before it.
 
-* input must be UTF-8 (a leading BOM is accepted and ignored); invalid bytes are refused with the
-  byte offset;
-* duplicate keys in an object, ``NaN`` / ``Infinity`` literals and nesting deeper than 64 are
-  refused;
-* a top-level value that is not an object or an array of objects is not a record.
+Options (``[[inputs]] options``): ``lines`` (treat as JSON Lines whatever the suffix), ``records``
+(JSON Pointer of the array holding the records inside one document, e.g. ``/results``),
+``id_field`` and ``mapping`` (JSON Pointers, see :mod:`evidence_kit.mapping`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from evidence_kit import Finding, Record, Severity, SourceContext, __version__, hookimpl
+from evidence_kit import Finding, Record, SourceContext, __version__, hookimpl
+from evidence_kit.mapping import MISSING, RecordBuilder, options_schema
+from evidence_kit.parsing import JsonError, iter_json_document, iter_json_lines, pointer_parts, resolve_pointer
 
-MAX_DEPTH = 64
-_WS = " \t\r\n"
-
-
-class JsonError(ValueError):
-    """A JSON defect, with the 0-based character offset where it was found."""
-
-    def __init__(self, message: str, pos: int) -> None:
-        super().__init__(message)
-        self.pos = pos
+OPTIONS_SCHEMA = options_schema(
+    {
+        "lines": {"type": "boolean"},
+        "records": {"type": "string", "pattern": "^(/.*)?$"},
+    }
+)
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise JsonError(f"duplicate key {key!r} in one object", -1)
-        out[key] = value
-    return out
+def _getter(obj: dict[str, Any]) -> Any:
+    def get(selector: str) -> Any:
+        try:
+            return resolve_pointer(obj, selector if selector.startswith("/") else "/" + selector)
+        except KeyError:
+            return MISSING
 
-
-def _no_constant(name: str) -> Any:
-    raise JsonError(f"{name} is not valid JSON", -1)
-
-
-_decoder = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_no_constant)
-
-
-def _depth_ok(value: Any) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if d > MAX_DEPTH:
-            return False
-        if isinstance(v, dict):
-            stack.extend((x, d + 1) for x in v.values())
-        elif isinstance(v, list):
-            stack.extend((x, d + 1) for x in v)
-    return True
-
-
-def _decode_at(text: str, pos: int) -> tuple[Any, int]:
-    try:
-        value, end = _decoder.raw_decode(text, pos)
-    except JsonError as exc:
-        raise JsonError(str(exc), pos) from None
-    except json.JSONDecodeError as exc:
-        raise JsonError(exc.msg, exc.pos) from None
-    except RecursionError:
-        raise JsonError(f"nesting deeper than {MAX_DEPTH}", pos) from None
-    if not _depth_ok(value):
-        raise JsonError(f"nesting deeper than {MAX_DEPTH}", pos)
-    return value, end
-
-
-def _skip_ws(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in _WS:
-        pos += 1
-    return pos
-
-
-def iter_document(text: str) -> Iterator[tuple[Any, int, str]]:
-    """Yield ``(value, offset, JSON Pointer)`` for each record of a JSON document.
-
-    A top-level array yields its elements one by one (each with its own offset); any other value
-    is yielded whole with pointer ``""``.
-
-    Raises:
-        JsonError: The document is not valid JSON under the strict policy.
-    """
-    pos = _skip_ws(text, 0)
-    if text.startswith("[", pos):
-        pos = _skip_ws(text, pos + 1)
-        index = 0
-        if text.startswith("]", pos):
-            pos += 1
-        else:
-            while True:
-                start = pos
-                value, pos = _decode_at(text, pos)
-                yield value, start, f"/{index}"
-                index += 1
-                pos = _skip_ws(text, pos)
-                if text.startswith(",", pos):
-                    pos = _skip_ws(text, pos + 1)
-                    continue
-                if text.startswith("]", pos):
-                    pos += 1
-                    break
-                raise JsonError("expected ',' or ']' after an array element", pos)
-    else:
-        start = pos
-        value, pos = _decode_at(text, pos)
-        yield value, start, ""
-    if _skip_ws(text, pos) != len(text):
-        raise JsonError("extra data after the JSON value", _skip_ws(text, pos))
+    return get
 
 
 class JsonSource:
@@ -121,6 +44,7 @@ class JsonSource:
 
     name = "json"
     version = __version__
+    options_schema = OPTIONS_SCHEMA
 
     def detect(self, path: PurePosixPath, head: bytes) -> bool:
         """Claim files ending in .json, .jsonl or .ndjson."""
@@ -128,80 +52,78 @@ class JsonSource:
 
     def read(self, path: Path, ctx: SourceContext) -> Iterator[Record | Finding]:
         """Yield one record per JSON object, located by line and JSON Pointer."""
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield ctx.finding(
-                "ingest.malformed",
-                f"{ctx.file}: not valid UTF-8 at byte offset {exc.start} ({exc.reason}); the file was not read.",
-                hint="Re-export the file as UTF-8.",
-            )
-            return
-        text = text.removeprefix("\ufeff")
-        lines = path.suffix.lower() in (".jsonl", ".ndjson") or ctx.options.get("lines", False)
-        yield from (self._read_lines(text, ctx) if lines else self._read_document(text, ctx))
+        builder = RecordBuilder(ctx, lambda record, sel: (record or "").rstrip("/") + ("/" + sel).replace("//", "/"))
+        lines = path.suffix.lower() in (".jsonl", ".ndjson") or bool(ctx.options.get("lines", False))
+        with open(path, "rb") as fh:
+            if lines:
+                yield from self._read_lines(fh, ctx, builder)
+            else:
+                yield from self._read_document(fh, ctx, builder)
 
-    def _read_document(self, text: str, ctx: SourceContext) -> Iterator[Record | Finding]:
-        line, last = 1, 0
+    def _read_document(self, fh: Any, ctx: SourceContext, builder: RecordBuilder) -> Iterator[Record | Finding]:
+        inner = str(ctx.options.get("records", ""))
         try:
-            for value, offset, pointer in iter_document(text):
-                line += text.count("\n", last, offset)
-                last = offset
-                yield self._record(value, ctx, line, pointer)
+            for value, line, pointer in iter_json_document(fh):
+                if inner and pointer == "":
+                    yield from self._inner(value, inner, line, ctx, builder)
+                else:
+                    yield from self._record(value, ctx, builder, line, pointer)
         except JsonError as exc:
-            at = exc.pos if exc.pos >= 0 else last
-            err_line = text.count("\n", 0, at) + 1
             yield ctx.finding(
                 "ingest.malformed",
-                f"{ctx.file}:{err_line}: not valid JSON: {exc}; records after this point were not read.",
-                line=err_line,
+                f"{ctx.file}:{exc.line}: not valid JSON: {exc}; records after this point were not read.",
+                line=exc.line,
                 hint="Re-export the file; evidence-kit does not guess at broken JSON.",
             )
 
-    def _read_lines(self, text: str, ctx: SourceContext) -> Iterator[Record | Finding]:
-        for n, line in enumerate(text.split("\n"), 1):
-            if not line.strip():
-                continue
-            try:
-                value, end = _decode_at(line, 0)
-                if line[end:].strip():
-                    raise JsonError("extra data after the JSON value", end)
-            except JsonError as exc:
+    def _inner(
+        self, value: Any, inner: str, line: int, ctx: SourceContext, builder: RecordBuilder
+    ) -> Iterator[Record | Finding]:
+        try:
+            items = resolve_pointer(value, inner)
+        except KeyError:
+            items = None
+        if not isinstance(items, list):
+            yield ctx.finding(
+                "ingest.malformed",
+                f"{ctx.file}: options.records {inner!r} names no array in the document.",
+                line=line,
+                path=inner,
+            )
+            return
+        base = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in pointer_parts(inner))
+        for i, item in enumerate(items):
+            yield from self._record(item, ctx, builder, line, f"{base}/{i}")
+
+    def _read_lines(self, fh: Any, ctx: SourceContext, builder: RecordBuilder) -> Iterator[Record | Finding]:
+        plain = builder.mapping is None
+        for n, value in iter_json_lines(fh):
+            if isinstance(value, JsonError):
                 yield ctx.finding(
                     "ingest.malformed",
-                    f"{ctx.file}:{n}: line {n} is not valid JSON: {exc}; that line was skipped.",
+                    f"{ctx.file}:{n}: line {n} is not valid JSON: {value}; that line was skipped.",
                     line=n,
                     hint="Fix or re-export that line.",
                 )
                 continue
-            yield self._record(value, ctx, n, f"/{n - 1}")
+            if plain and type(value) is dict:
+                yield builder.finish(value, line=n, path=f"/{n - 1}")
+            else:
+                yield from self._record(value, ctx, builder, n, f"/{n - 1}")
 
-    def _record(self, value: Any, ctx: SourceContext, line: int, pointer: str) -> Record | Finding:
+    def _record(
+        self, value: Any, ctx: SourceContext, builder: RecordBuilder, line: int, pointer: str
+    ) -> Iterator[Record | Finding]:
         if not isinstance(value, dict):
-            return ctx.finding(
+            yield ctx.finding(
                 "ingest.malformed",
-                f"{ctx.file}:{line}: expected a JSON object (a record) at "
-                f"{pointer or '/'}, found {type(value).__name__}.",
+                f"{ctx.file}:{line}: expected a JSON object (a record) at {pointer or '/'}, "
+                f"found {type(value).__name__}.",
                 line=line,
                 path=pointer or "/",
-                severity=Severity.ERROR,
             )
-        rtype = ctx.record_type or value.get("record_type")
-        if not isinstance(rtype, str):
-            return ctx.finding(
-                "ingest.unknown-record-type",
-                f"{ctx.file}:{line}: the object at {pointer or '/'} "
-                "has no record_type and the bundle config gives none for this file.",
-                line=line,
-                path=pointer or "/",
-                hint="Add record_type to this file's [[inputs]] entry.",
-            )
-        id_field = str(ctx.options.get("id_field", "id"))
-        rid = value.get(id_field)
-        rid = str(rid) if isinstance(rid, (str, int)) and str(rid) else f"{PurePosixPath(ctx.file).name}#{line}"
-        data = {k: v for k, v in value.items() if k != "record_type"}
-        return ctx.record(rtype, rid, data, line=line, path=pointer or "/")
+            return
+        yield from builder.build(value, _getter(value), line=line, path=pointer or "/", owned=True)
 
 
 @hookimpl(trylast=True)

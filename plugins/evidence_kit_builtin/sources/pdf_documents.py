@@ -1,27 +1,43 @@
-"""PDF files become ``document`` records that are bound into the binder page for page.
+"""PDF files: a ``document`` record bound into the binder, plus whatever structure the PDF carries.
 
-The source reads the document info (title, author, dates), counts pages and checks the text can be
-extracted at all (ALCOA+ "legible"). A PDF that cannot be opened is excluded with the reason.
+For every PDF the source reads (pikepdf; pypdf for text extraction, which it does better):
+
+* the document info dictionary and XMP metadata (title, author, subject, producer, dates; an
+  unparseable date is an ``ingest.bad-metadata`` warning, never a crash);
+* the page count, and whether text can be extracted from the first pages (ALCOA+ "legible");
+* signature fields: signer name, signing time, reason and location from each ``/Sig`` dictionary,
+  and whether its ``/ByteRange`` covers the whole file (cryptographic verification is not done here);
+* AcroForm field values: with ``options.mapping`` (form field names as selectors) and the
+  ``[[inputs]] record_type``, a filled eQMS form becomes a record of that type;
+* embedded JSON or XML attachments, each ingested as records (JSON under the strict policy, XML
+  under the safe-parsing policy; their ``record_type`` key or the entry's record type decides the
+  type).
+
+A PDF with no structured content still becomes a ``document`` record bound into the binder. A PDF
+that cannot be opened (damaged beyond repair, or needing a password) is excluded with the reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pikepdf
 from pypdf import PdfReader
 
 from evidence_kit import Finding, Record, Severity, SourceContext, __version__, hookimpl
+from evidence_kit.mapping import MISSING, RecordBuilder, options_schema
+from evidence_kit.parsing import JsonError, XmlRefused, loads_strict, parse_date, parse_xml
+from evidence_kit_builtin.sources.xml_records import element_to_dict
 
+MAX_FIELDS = 5000
+MAX_FIELD_DEPTH = 32
+MAX_ATTACHMENT_BYTES = 32 * 1024 * 1024
 
-def _info(pdf: pikepdf.Pdf, key: str) -> str | None:
-    try:
-        value = pdf.docinfo.get(key)
-        return str(value) if value is not None else None
-    except (pikepdf.PdfError, ValueError, UnicodeDecodeError):
-        return None
+OPTIONS_SCHEMA = options_schema({"attachments": {"type": "boolean"}})
 
 
 def text_extractable(data: bytes, max_pages: int = 3) -> bool:
@@ -36,18 +52,82 @@ def text_extractable(data: bytes, max_pages: int = 3) -> bool:
     return False
 
 
+def _text(value: Any) -> str | None:
+    """Return a PDF string, name or number as text (names without their slash), else None."""
+    try:
+        if isinstance(value, pikepdf.Name):
+            return str(value)[1:]
+        if isinstance(value, pikepdf.String):
+            return str(value)
+        if isinstance(value, (int, float, bool, str)):
+            return str(value)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return None
+
+
+def _iso(text: str | None) -> tuple[str | None, str | None]:
+    """Return ``(ISO 8601 text, None)`` for a PDF/ISO date, or ``(None, problem)``."""
+    if not text:
+        return None, None
+    try:
+        return parse_date(text).isoformat(), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _fields(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Dictionary]]:
+    """Yield ``(fully qualified name, terminal field)`` for the AcroForm, guarding against cycles."""
+    acro = pdf.Root.get("/AcroForm")
+    roots = acro.get("/Fields") if isinstance(acro, pikepdf.Dictionary) else None
+    if not isinstance(roots, pikepdf.Array):
+        return
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[Any, str, int]] = [(f, "", 1) for f in reversed(list(roots))]
+    count = 0
+    while stack and count < MAX_FIELDS:
+        node, prefix, depth = stack.pop()
+        if not isinstance(node, pikepdf.Dictionary) or depth > MAX_FIELD_DEPTH:
+            continue
+        if node.is_indirect:
+            if node.objgen in seen:
+                continue
+            seen.add(node.objgen)
+        count += 1
+        part = _text(node.get("/T"))
+        name = f"{prefix}.{part}" if prefix and part else (part or prefix)
+        kids = node.get("/Kids")
+        named_kids = isinstance(kids, pikepdf.Array) and any(
+            isinstance(k, pikepdf.Dictionary) and "/T" in k for k in kids
+        )
+        if named_kids and isinstance(kids, pikepdf.Array):
+            stack.extend((k, name, depth + 1) for k in reversed(list(kids)))
+        elif name:
+            yield name, node
+
+
+def _field_value(field: pikepdf.Dictionary) -> Any:
+    value = field.get("/V")
+    if isinstance(value, pikepdf.Array):
+        items = [_text(v) for v in value]
+        return [i for i in items if i]
+    text = _text(value)
+    return text if text not in (None, "") else MISSING
+
+
 class PdfDocumentSource:
-    """Reads any PDF into one ``document`` record whose attachment is the PDF itself."""
+    """Reads any PDF into a ``document`` record (plus form and attachment records)."""
 
     name = "pdf"
     version = __version__
+    options_schema = OPTIONS_SCHEMA
 
     def detect(self, path: PurePosixPath, head: bytes) -> bool:
         """Claim files that start with the PDF header, or end in .pdf."""
         return head.lstrip()[:5] == b"%PDF-" or path.suffix.lower() == ".pdf"
 
     def read(self, path: Path, ctx: SourceContext) -> Iterator[Record | Finding]:
-        """Yield one document record, or a finding saying why the PDF cannot be bound."""
+        """Yield the document record and any form/attachment records, or why the PDF cannot be bound."""
         data = path.read_bytes()
         if b"%PDF-" not in data[:1024]:
             yield ctx.finding("ingest.malformed", f"{ctx.file}: not a PDF: no %PDF- header in the first 1024 bytes.")
@@ -64,19 +144,47 @@ class PdfDocumentSource:
         except pikepdf.PdfError as exc:
             yield ctx.finding("ingest.malformed", f"{ctx.file}: PDF cannot be opened: {exc}.")
             return
+        rid = PurePosixPath(ctx.file).stem
         with pdf:
-            pages = len(pdf.pages)
-            rid = PurePosixPath(ctx.file).stem
-            doc: dict[str, object] = {
-                "id": rid,
-                "file": ctx.file,
-                "pages": pages,
-                "text_extractable": text_extractable(data),
-            }
-            for key, field in (("/Title", "title"), ("/Author", "author"), ("/CreationDate", "created")):
-                value = _info(pdf, key)
-                if value:
-                    doc[field] = value
+            doc: dict[str, Any] = {"id": rid, "file": ctx.file, "pages": len(pdf.pages)}
+            yield from self._metadata(pdf, doc, ctx, rid)
+            if pdf.is_encrypted:
+                doc["encrypted"] = True
+                yield ctx.finding(
+                    "ingest.bad-metadata",
+                    f"{ctx.file}: source PDF is encrypted (opened with an empty password); "
+                    f"permissions: extract={pdf.allow.extract}, print={pdf.allow.print_highres}.",
+                    severity=Severity.WARNING,
+                    record=rid,
+                    hint="Keep an unencrypted true copy for inspection.",
+                )
+            form: dict[str, Any] = {}
+            signatures: list[dict[str, Any]] = []
+            for name, fld in _fields(pdf):
+                if fld.get("/FT") == pikepdf.Name.Sig or isinstance(fld.get("/V"), pikepdf.Dictionary):
+                    sig = fld.get("/V")
+                    if isinstance(sig, pikepdf.Dictionary):
+                        signatures.append(self._signature(name, sig, len(data), ctx, rid))
+                    continue
+                form[name] = _field_value(fld)
+            if signatures:
+                doc["signatures"] = signatures
+                for s in signatures:
+                    if not s.get("covers_whole_file"):
+                        yield ctx.finding(
+                            "ingest.bad-metadata",
+                            f"{ctx.file}: signature field {s['signature_id']!r} does not cover the "
+                            "entire document (its /ByteRange leaves bytes unsigned: content was added after signing, "
+                            "or the range has gaps).",
+                            severity=Severity.WARNING,
+                            record=rid,
+                            field="/signatures",
+                            path=s["signature_id"],
+                        )
+            if form:
+                doc["form_fields"] = sorted(form)
+            embedded = list(self._attachments(pdf, ctx)) if ctx.options.get("attachments", True) else []
+        doc["text_extractable"] = text_extractable(data)
         if not doc["text_extractable"]:
             yield ctx.finding(
                 "ingest.not-legible",
@@ -86,7 +194,136 @@ class PdfDocumentSource:
                 record=rid,
                 hint="Keep a text-searchable or OCR'd true copy.",
             )
+        if form and ctx.options.get("mapping"):
+            builder = RecordBuilder(ctx, lambda _rec, sel: sel)
+            yield from builder.build(
+                form, lambda sel: form.get(sel, MISSING), page=1, path="AcroForm", fallback_id=f"{rid}-form"
+            )
+        yield from embedded
         yield ctx.record("document", rid, doc, page=1, attachments=(ctx.file,))
+
+    def _metadata(self, pdf: pikepdf.Pdf, doc: dict[str, Any], ctx: SourceContext, rid: str) -> Iterator[Finding]:
+        info: dict[str, str] = {}
+        try:
+            for key, obj in pdf.docinfo.items():
+                entry = _text(obj)
+                if entry:
+                    info[str(key)[1:]] = entry
+        except (pikepdf.PdfError, ValueError):
+            pass
+        xmp: dict[str, str] = {}
+        try:
+            meta = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
+            for key in ("dc:title", "dc:creator", "xmp:CreateDate", "xmp:ModifyDate", "pdf:Producer"):
+                found = meta.get(key)
+                if found:
+                    xmp[key] = ", ".join(map(str, found)) if isinstance(found, list) else str(found)
+        except Exception:  # XMP is optional and often broken; the info dictionary still counts
+            xmp = {}
+        for field, text in (
+            ("title", info.get("Title") or xmp.get("dc:title")),
+            ("author", info.get("Author") or xmp.get("dc:creator")),
+            ("subject", info.get("Subject")),
+            ("producer", info.get("Producer") or xmp.get("pdf:Producer")),
+        ):
+            if text:
+                doc[field] = text
+        for field, raw in (
+            ("created", info.get("CreationDate") or xmp.get("xmp:CreateDate")),
+            ("modified", info.get("ModDate") or xmp.get("xmp:ModifyDate")),
+        ):
+            iso, problem = _iso(raw)
+            if iso:
+                doc[field] = iso
+            elif problem:
+                yield ctx.finding(
+                    "ingest.bad-metadata",
+                    f"{ctx.file}: the PDF's {field} date {raw!r} cannot be read ({problem}); it was left out.",
+                    severity=Severity.WARNING,
+                    record=rid,
+                    field=f"/{field}",
+                )
+        if "title" in info and "dc:title" in xmp and info["Title"] != xmp["dc:title"]:
+            yield ctx.finding(
+                "ingest.bad-metadata",
+                f"{ctx.file}: document info title {info['Title']!r} differs from the XMP title {xmp['dc:title']!r}.",
+                severity=Severity.WARNING,
+                record=rid,
+                field="/title",
+            )
+
+    def _signature(self, name: str, sig: pikepdf.Dictionary, size: int, ctx: SourceContext, rid: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"signature_id": name}
+        for key, field in (("/Name", "printed_name"), ("/Reason", "meaning"), ("/Location", "location")):
+            text = _text(sig.get(key))
+            if text:
+                out[field] = text
+        signed_at, _ = _iso(_text(sig.get("/M")))
+        if signed_at:
+            out["signed_at"] = signed_at
+        br = sig.get("/ByteRange")
+        try:
+            nums = [int(x) for x in br] if isinstance(br, pikepdf.Array) else []
+        except (TypeError, ValueError):
+            nums = []
+        out["covers_whole_file"] = len(nums) == 4 and nums[0] == 0 and nums[2] + nums[3] == size
+        return out
+
+    def _attachments(self, pdf: pikepdf.Pdf, ctx: SourceContext) -> Iterator[Record | Finding]:
+        try:
+            items = list(pdf.attachments.items())
+        except Exception:  # a damaged name tree: the document itself is still evidence
+            return
+        inner = dataclasses.replace(ctx, record_type=None, options={})
+        builder = RecordBuilder(inner)
+        for name, spec in items:
+            suffix = PurePosixPath(str(name)).suffix.lower()
+            if suffix not in (".json", ".xml"):
+                continue
+            try:
+                payload = spec.get_file().read_bytes()
+            except Exception as exc:  # undecodable stream: report, keep going
+                yield ctx.finding("ingest.malformed", f"{ctx.file}: attachment {name!r} cannot be read: {exc}.")
+                continue
+            if len(payload) > MAX_ATTACHMENT_BYTES:
+                yield ctx.finding(
+                    "ingest.malformed", f"{ctx.file}: attachment {name!r} is larger than 32 MiB; skipped."
+                )
+                continue
+            yield from self._embedded(str(name), suffix, payload, ctx, builder)
+
+    def _embedded(
+        self, name: str, suffix: str, payload: bytes, ctx: SourceContext, builder: RecordBuilder
+    ) -> Iterator[Record | Finding]:
+        items: list[tuple[Any, str]] = []
+        try:
+            if suffix == ".json":
+                value = loads_strict(payload.decode("utf-8"))
+                items = (
+                    [(v, f"{name}/{i}") for i, v in enumerate(value)] if isinstance(value, list) else [(value, name)]
+                )
+            else:
+                tree = parse_xml(payload)
+                items = [
+                    (element_to_dict(el), f"{name}{tree.getpath(el)}")
+                    for el in tree.getroot()
+                    if isinstance(el.tag, str)
+                ]
+        except (JsonError, XmlRefused, UnicodeDecodeError) as exc:
+            code = (
+                "ingest.xml-refused"
+                if isinstance(exc, XmlRefused) and "not allowed" in str(exc)
+                else "ingest.malformed"
+            )
+            yield ctx.finding(code, f"{ctx.file}: embedded attachment {name!r} was not read: {exc}.", path=name)
+            return
+        for value, where in items:
+            if not isinstance(value, dict):
+                yield ctx.finding(
+                    "ingest.malformed", f"{ctx.file}: attachment {where!r} is not an object (a record).", path=where
+                )
+                continue
+            yield from builder.build(value, None, path=f"attachment {where}", record_type=ctx.record_type)
 
 
 @hookimpl(trylast=True)

@@ -1,0 +1,103 @@
+"""SARIF 2.1.0 report, so code-scanning UIs point at the export file and line of each finding.
+
+Each result's physical location is the bundle-relative export file (``uriBaseId`` ``BUNDLE``) and its line;
+the logical location is the record and the JSON Pointer of the field. Rules carry their title, fix hint and
+citations (from the built-in catalogue; other plugins' rules carry their hint and citations).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from evidence_kit import Finding, Report, Severity, hookimpl
+from evidence_kit_builtin.rules import catalogue
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _rule(code: str, first: Finding) -> dict[str, Any]:
+    known = catalogue().get(code)
+    title = known.title if known else code
+    hint = (known.hint if known else first.hint) or ""
+    cites = list(known.cites if known else first.cites)
+    severity = known.severity if known else first.severity
+    return {
+        "id": code,
+        "name": code,
+        "shortDescription": {"text": title},
+        "help": {"text": f"{hint} Cites: {'; '.join(cites)}." if cites else hint or title},
+        "defaultConfiguration": {"level": _LEVEL[severity]},
+        "properties": {"citations": cites, "tags": cites},
+    }
+
+
+def _result(f: Finding, index: int) -> dict[str, Any]:
+    loc = f.location
+    result: dict[str, Any] = {
+        "ruleId": f.code,
+        "ruleIndex": index,
+        "level": _LEVEL[f.severity],
+        "message": {"text": f.message},
+        "partialFingerprints": {"evidenceKit/v1": f.fingerprint},
+        "properties": {"citations": list(f.cites), "plugin": f.plugin},
+    }
+    location: dict[str, Any] = {}
+    if loc.file:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": loc.file, "uriBaseId": "BUNDLE"}}
+        if loc.line:
+            physical["region"] = {"startLine": loc.line}
+        location["physicalLocation"] = physical
+    if loc.record:
+        name = loc.record + (loc.field or "")
+        location["logicalLocations"] = [{"name": loc.record, "fullyQualifiedName": name, "kind": "object"}]
+    if location:
+        result["locations"] = [location]
+    for key in ("field", "page", "path"):
+        value = getattr(loc, key)
+        if value is not None:
+            result["properties"][key] = value
+    if f.hint:
+        result["properties"]["hint"] = f.hint
+    return result
+
+
+class SarifFormat:
+    """SARIF 2.1.0 for GitHub code scanning and other SARIF viewers."""
+
+    name = "sarif"
+    media_type = "application/sarif+json"
+    suffix = ".sarif"
+
+    def render(self, report: Report) -> str:
+        """Render the report as one SARIF run."""
+        codes = sorted({f.code for f in report.findings})
+        first = {c: next(f for f in report.findings if f.code == c) for c in codes}
+        index = {c: i for i, c in enumerate(codes)}
+        run = {
+            "tool": {
+                "driver": {
+                    "name": "evidence-kit",
+                    "version": report.tool_version,
+                    "informationUri": "https://evidence-kit.dev",
+                    "rules": [_rule(c, first[c]) for c in codes],
+                }
+            },
+            "originalUriBaseIds": {"BUNDLE": {"description": {"text": f"the bundle folder {report.bundle}"}}},
+            "artifacts": [
+                {"location": {"uri": o.file, "uriBaseId": "BUNDLE"}, "hashes": {"sha-256": o.sha256}}
+                for o in report.inputs
+                if o.sha256
+            ],
+            "results": [_result(f, index[f.code]) for f in report.findings],
+            "properties": {"bundle": report.bundle, "profile": report.profile, "asOf": report.as_of},
+        }
+        doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+@hookimpl
+def evidence_kit_report_formats() -> list[SarifFormat]:
+    """Register the SARIF report format."""
+    return [SarifFormat()]

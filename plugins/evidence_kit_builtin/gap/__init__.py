@@ -1,0 +1,1 @@
+"""QMSR gap analysis and CDER QMM self-assessment: catalogues, coverage, readiness, charts and pages."""

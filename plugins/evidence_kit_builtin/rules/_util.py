@@ -1,0 +1,157 @@
+"""Small helpers the built-in rule packs share: field access, date parsing, clocks and messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from typing import Any
+
+import holidays
+
+from evidence_kit import Record
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def get(data: Mapping[str, Any], pointer: str) -> Any:
+    """Return the value at JSON Pointer ``pointer`` in ``data``, or None when any step is missing."""
+    value: Any = data
+    for part in pointer.strip("/").split("/"):
+        if not part:
+            continue
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, Mapping):
+            value = value.get(key)
+        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return None
+        if value is None:
+            return None
+    return value
+
+
+def blank(value: Any) -> bool:
+    """Return True for None, empty or whitespace-only strings, and empty lists or objects."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | dict | Mapping):
+        return len(value) == 0
+    return False
+
+
+def is_explicit_none(value: Any) -> bool:
+    """Return True for ``{"none": true, "reason": "…"}`` with a non-blank reason."""
+    return isinstance(value, Mapping) and value.get("none") is True and not blank(value.get("reason"))
+
+
+def where(rec: Record) -> str:
+    """Return ``<type> <id> (<file>[:line])`` for messages."""
+    loc = rec.location
+    place = f"{loc.file}:{loc.line}" if loc.line else loc.file
+    return f"{rec.type} {rec.id} ({place})"
+
+
+def parse_when(value: Any) -> dt.datetime | None:
+    """Parse an ISO 8601 date or date-time into an aware UTC datetime; None when not parseable.
+
+    A date becomes midnight UTC; a date-time without a zone is taken as UTC (the zone rule warns about it).
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        if _DATE.match(text):
+            d = dt.date.fromisoformat(text)
+            return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
+        if _DATETIME.match(text):
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.UTC)
+            return parsed.astimezone(dt.UTC)
+    except ValueError:
+        return None
+    return None
+
+
+def parse_day(value: Any) -> dt.date | None:
+    """Return the calendar date of an ISO date or date-time as written (its own zone), or None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if len(text) >= 10 and _DATE.match(text[:10]) and (len(text) == 10 or _DATETIME.match(text)):
+        try:
+            return dt.date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def has_zone(value: str) -> bool:
+    """Return True when a date-time string carries ``Z`` or a UTC offset."""
+    text = value.strip()
+    return len(text) > 10 and bool(re.search(r"(Z|[+-]\d{2}:?\d{2})$", text))
+
+
+@cache
+def _us_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("US", years=year)
+
+
+def is_work_day(day: dt.date) -> bool:
+    """Return True for Monday–Friday that is not a US federal holiday (21 CFR 803.3 work day)."""
+    return day.weekday() < 5 and day not in _us_holidays(day.year)
+
+
+def add_work_days(start: dt.date, days: int) -> dt.date:
+    """Return the date ``days`` work days after ``start``; the day after ``start`` is the first counted."""
+    current = start
+    counted = 0
+    while counted < days:
+        current += dt.timedelta(days=1)
+        if is_work_day(current):
+            counted += 1
+    return current
+
+
+def pairs_in_order(
+    rec: Record, chain: Iterable[tuple[str, str]]
+) -> Iterator[tuple[str, str, str, str, dt.datetime, dt.datetime]]:
+    """Yield ``(earlier_ptr, earlier_name, later_ptr, later_name, a, b)`` for each out-of-order pair.
+
+    ``chain`` lists ``(pointer, name)`` in the order the dates must hold; missing dates are skipped, and
+    each date is compared with the nearest earlier date that is present.
+    """
+    previous: tuple[str, str, dt.datetime] | None = None
+    for ptr, name in chain:
+        value = get(rec.data, ptr)
+        when = parse_when(value)
+        if when is None:
+            continue
+        if previous is not None and when < previous[2]:
+            yield previous[0], previous[1], ptr, name, previous[2], when
+        if previous is None or when >= previous[2]:
+            previous = (ptr, name, when)
+
+
+def show(value: Any) -> str:
+    """Return a short printable form of a found value."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def signatures(rec: Record) -> list[tuple[str, Mapping[str, Any]]]:
+    """Return ``(pointer, signature)`` for every signature on the record, including an ``approval`` block."""
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for i, sig in enumerate(rec.data.get("signatures") or ()):
+        if isinstance(sig, Mapping):
+            out.append((f"/signatures/{i}", sig))
+    approval = rec.data.get("approval")
+    if isinstance(approval, Mapping):
+        out.append(("/approval", approval))
+    return out
