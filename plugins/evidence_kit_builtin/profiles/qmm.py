@@ -29,9 +29,7 @@ TYPE_MAP = {
     "design_change": "apqs",
     "internal_audit": "commitment",
     "training": "engagement",
-    "nonconformance": "apqs",
     "controlled_document": "general",
-    "internal_audit": "commitment",
     "document": "general",
 }
 
