@@ -1105,7 +1105,8 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             for e in plan.entries:
                 by_type.setdefault(e.type_key, []).append(e)
             for sec in plan.sections:
-                if not any(c.records for c in sec.children):
+                if not any(c.records for c in sec.children):  # listed, so the outline shows every area
+                    root.append(item(f"{sec.title} (no records)", f"s:{sec.key}"))
                     continue
                 s_item = item(sec.title, f"s:{sec.key}")
                 for child in sec.children:

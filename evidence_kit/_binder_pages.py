@@ -31,7 +31,6 @@ BOTTOM = 62.0  #: content never goes below this; the stamp band is underneath
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
 #: text that WinAnsi (cp1252) cannot encode is set in embedded Vera instead; the standard fonts are 3x faster
 UNICODE = {FONT: "EKVera", BOLD: "EKVeraBd"}
-rl_config.useA85 = 0  # binary compressed streams: ASCII85 costs time and 25 % size for nothing
 SEVERITY_RGB = {"error": (0.75, 0.1, 0.1), "warning": (0.8, 0.45, 0.0), "info": (0.15, 0.35, 0.7)}
 
 
@@ -170,7 +169,11 @@ class PageWriter:
         """Close the document and return its bytes."""
         if self._open:
             self.c.showPage()
-        self.c.save()
+        saved, rl_config.useA85 = rl_config.useA85, 0  # binary streams: ASCII85 costs time and 25 % size
+        try:
+            self.c.save()
+        finally:
+            rl_config.useA85 = saved
         return b"" if self.dry else self.buffer.getvalue()
 
     # -- text --------------------------------------------------------------------------------------------
