@@ -60,7 +60,7 @@ from evidence_kit._binder_pages import (
 from evidence_kit._io import atomic_write
 from evidence_kit._select import Selection, is_device_field, is_lot_field, record_date, scalars
 from evidence_kit.contracts import Section
-from evidence_kit.model import Finding, Record, RecordSet, Severity
+from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Severity
 from evidence_kit.reports import report_to_json
 
 if TYPE_CHECKING:
@@ -259,6 +259,7 @@ class Plan:
     total: int = 0
     appendices: tuple[tuple[str, str], ...] = ()
     type_titles: dict[str, str] = field(default_factory=dict)
+    analyses: list[tuple[str, str, pikepdf.Pdf]] = field(default_factory=list)  #: (name, title, pages) after front
 
     def child_title(self, child: Section) -> str:
         """Return a record-type group's title: the record type's registered title, else the profile's."""
@@ -497,6 +498,7 @@ def _toc(plan: Plan) -> list[tuple[int, str, str]]:
         (0, "Exceptions: inputs not bound", "exceptions"),
         (0, "Logs", "log:complaint"),
         *((1, title, key) for _, title, key in LOGS),
+        *((0, title, f"an:{i}") for i, (_, title, _) in enumerate(plan.analyses)),
     ]
     for sec in plan.sections:
         n = sum(len(c.records) for c in sec.children)
@@ -828,7 +830,7 @@ def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Ob
     return llx, lly, urx, ury, rot, prefix
 
 
-def _stamp_ops(geo: Geometry, left: str, mid: str, right: str, confidential: bool) -> bytes:
+def _stamp_ops(geo: Geometry, left: str, mid: str, right: str, marks: str) -> bytes:
     """Return the content that writes the stamp into the band at the page's visual bottom."""
     llx, lly, urx, ury, rot, _ = geo
     vw = (urx - llx) if rot in (0, 180) else (ury - lly)
@@ -855,9 +857,11 @@ def _stamp_ops(geo: Geometry, left: str, mid: str, right: str, confidential: boo
         + _esc(right)
         + b") Tj"
     )
-    if confidential:
-        cw = stringWidth(CONFIDENTIAL, "Helvetica-Bold", size)
-        ops += f" 0.75 0.1 0.1 rg /EKStampB {size} Tf {at((vw - cw) / 2, 20)} (".encode() + _esc(CONFIDENTIAL) + b") Tj"
+    if marks:  # CONFIDENTIAL and/or the FOIA notice, one line above, shrunk to fit the page
+        cw = stringWidth(marks, "Helvetica-Bold", size)
+        msize = min(size, size * (vw - 2 * margin) / cw)
+        cw = cw * msize / size
+        ops += f" 0.75 0.1 0.1 rg /EKStampB {msize:.2f} Tf {at((vw - cw) / 2, 20)} (".encode() + _esc(marks) + b") Tj"
     return ops + b" ET Q\n"
 
 
@@ -925,6 +929,10 @@ def write_binder(
     gc.freeze()  # the run's objects stay alive throughout; keep the collector from rescanning them
     _mark("start")
     plan = _plan(run, list(run.records) if records is None else records, selection)
+    if records is None:  # a full binder carries the profile's analyses (gap map, readiness); a request one not
+        from evidence_kit._api import analysis_pages
+
+        plan.analyses = [(n, t, pikepdf.open(io.BytesIO(b))) for n, t, b in analysis_pages(run)]
     try:
         _build(plan, output, workers)
         _mark("attachments + save")
@@ -933,6 +941,8 @@ def write_binder(
             for s in e.sources:
                 if s.pdf is not None:
                     s.pdf.close()
+        for _, _, apdf in plan.analyses:
+            apdf.close()
         gc.unfreeze()
 
 
@@ -965,6 +975,9 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
     _, front_count, _, front_anchors = _render_front(plan, dry=True)
     plan.pages_of.update(front_anchors)
     plan.front_count = page = front_count
+    for i, (_, _, apdf) in enumerate(plan.analyses):
+        plan.pages_of[f"an:{i}"] = page
+        page += len(apdf.pages)
     seen_sec: set[str] = set()
     for e in plan.entries:
         e.first_page = page
@@ -1007,6 +1020,14 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             return new
 
         front_pages = [add(p, Stamp("front matter", False, None)) for p in _leaf_pages(front)]
+        for _, title, apdf in plan.analyses:
+            for ap in apdf.pages:
+                _inherit(ap.obj)
+                new = out.copy_foreign(ap.obj)
+                out._add_page(new, first=False)
+                page_objs.append(new)
+                llx, lly, urx, ury = (float(v) for v in new.MediaBox)
+                stamps.append(Stamp(title, False, (llx, lly, urx, ury, int(new.get("/Rotate", 0)) % 360, None)))
         summary_pages = _leaf_pages(summaries)
         for e in plan.entries:
             st = Stamp(e.rec.id, e.view.confidential, None)
@@ -1076,12 +1097,14 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             ),
         )
         total = len(page_objs)
+        foia = bool(getattr(config, "foia_confidential", False))
         patched: set[tuple[int, int]] = set()
         letter: Geometry = (0.0, 0.0, 612.0, 792.0, 0, None)
         for n, (obj, st) in enumerate(zip(page_objs, stamps, strict=True), 1):
             geo = st.geometry or letter
             right = st.record if len(st.record) <= 60 else st.record[:57] + "..."
-            ops = _stamp_ops(geo, f"{prefix}{n:06d}", f"page {n} of {total}", right, st.confidential)
+            marks = " · ".join(m for m, on in ((CONFIDENTIAL, st.confidential), (FOIA_NOTICE, foia)) if on)
+            ops = _stamp_ops(geo, f"{prefix}{n:06d}", f"page {n} of {total}", right, marks)
             _stamp_page(out, obj, geo, ops, fonts, patched)
 
         _mark("stamps")
@@ -1101,6 +1124,7 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             logs = item("Logs", "log:complaint")
             logs.children.extend(item(title, key) for _, title, key in LOGS)
             root.append(logs)
+            root.extend(item(title, f"an:{i}") for i, (_, title, _) in enumerate(plan.analyses))
             by_type: dict[str, list[Entry]] = {}
             for e in plan.entries:
                 by_type.setdefault(e.type_key, []).append(e)
