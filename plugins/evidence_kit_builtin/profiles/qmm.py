@@ -32,12 +32,40 @@ TYPE_MAP = {
     "complaint": "apqs",
     "annual_product_review": "apqs",
     "process_monitoring": "technical",
-    "training": "engagement",
     "nonconformance": "apqs",
-    "controlled_document": "general",
+    "design_change": "apqs",
     "internal_audit": "commitment",
+    "training": "engagement",
+    "controlled_document": "general",
     "document": "general",
 }
+
+
+_ROWS = (
+    ("Practice area", "Evidence in this binder"),
+    (
+        "1 Management Commitment to Quality",
+        "Management reviews with decisions and resource commitments, quality objectives and KPIs",
+    ),
+    ("2 Business Continuity", "Business continuity plans, supply-chain risk assessments, capacity planning"),
+    (
+        "3 Advanced Pharmaceutical Quality System",
+        "CAPA and its effectiveness, deviations and investigations (211.192), complaints (211.198), batch records, "
+        "annual product reviews (211.180(e)), change management",
+    ),
+    ("4 Technical Excellence", "Process monitoring, continued process verification, data-integrity program records"),
+    ("5 Employee Engagement and Empowerment", "Training and competency records, quality-culture evidence"),
+)
+
+#: Appendix: what evidence each practice area draws on (regulatory.md §10.2, indicative).
+#: Lines starting with "|" are table rows (the first is the header).
+EVIDENCE_MAP = "\n".join(
+    (
+        "A QMM assessment is not an inspection: it is interview-based and backed by documents. Each practice area "
+        "is scored 1 to 5. The table lists the evidence this binder groups under each area.",
+        *("| " + " | ".join(row) for row in _ROWS),
+    )
+)
 
 
 def kind_map() -> dict[str, str]:
@@ -83,6 +111,13 @@ def evidence_kit_binder_profiles() -> list[MappedProfile]:
     """Register the CDER QMM assessment profile."""
     return [
         QmmProfile(
-            "qmm", "CDER Quality Management Maturity assessment", SECTIONS, TYPE_MAP, "general", kinds=kind_map()
+            "qmm",
+            "CDER Quality Management Maturity assessment",
+            SECTIONS,
+            TYPE_MAP,
+            "general",
+            {"capa": "CAPA"},
+            (("Appendix: QMM practice areas and evidence", EVIDENCE_MAP),),
+            kinds=kind_map(),
         )
     ]
