@@ -7,6 +7,7 @@ underscore are private.
 from __future__ import annotations
 
 import importlib.metadata as _md
+from typing import Any
 
 try:
     __version__ = _md.version("evidence-kit")
@@ -47,8 +48,11 @@ def validate(bundle: str, **kwargs: object) -> Report:
     return _validate(bundle, **kwargs)
 
 
-def build_binder(bundle: str, output: str, **kwargs: object) -> Report:
-    """Validate the bundle and write its evidence binder PDF to ``output``; returns the Report."""
+def build_binder(bundle: str, output: str, **kwargs: Any) -> Report:
+    """Validate the bundle and write its evidence binder PDF to ``output``; returns the Report.
+
+    ``select=["type:complaint", ...]`` makes a request binder; see :func:`evidence_kit._api.build_binder`.
+    """
     from evidence_kit._api import build_binder as _build
 
     return _build(bundle, output, **kwargs).report

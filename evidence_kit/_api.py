@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,9 @@ from evidence_kit._ingest import check_source_options
 from evidence_kit._parallel import IngestStats, PluginSettings, gc_paused, ingest_all
 from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
+from evidence_kit._select import Selection, parse_selection
 from evidence_kit.errors import ConfigError
-from evidence_kit.model import RecordSet, Report
+from evidence_kit.model import Record, RecordSet, Report
 from evidence_kit.reports import report_from_json
 
 Progress = Callable[[str], None]
@@ -138,15 +139,40 @@ def validate(bundle: Path | str, **kwargs: Any) -> Report:
     return run(bundle, **kwargs).report
 
 
-def build_binder(bundle: Path | str, output: Path | str, **kwargs: Any) -> Run:
+def select_records(result: Run, selection: Selection) -> list[Record]:
+    """Return the records of ``result`` that ``selection`` picks, in input order (all when it is empty)."""
+    types = result.registry.record_types
+    return [
+        r
+        for r in result.records
+        if not selection or selection.matches(r, getattr(types.get(r.type), "date_field", None))
+    ]
+
+
+def build_binder(
+    bundle: Path | str, output: Path | str, *, select: Sequence[str] = (), workers: int = 2, **kwargs: Any
+) -> Run:
     """Validate a bundle and write its evidence binder to ``output`` atomically.
 
+    Args:
+        bundle: The bundle folder.
+        output: The PDF to write.
+        select: Record-selection terms for a request binder (``id:CMP-1``, ``type:capa``, ``device:…``,
+            ``lot:…``, ``from:YYYY-MM-DD``, ``to:YYYY-MM-DD``; see :mod:`evidence_kit._select`).
+        workers: Processes that render summary pages (2 by default; the output does not depend on it).
+        **kwargs: Those of :func:`run`.
+
     Returns the Run, whose report lists every finding and every input's outcome.
+
+    Raises:
+        ConfigError: a malformed ``select`` term (checked before anything is read).
     """
     from evidence_kit._binder import write_binder
 
+    selection = parse_selection(select)
     result = run(bundle, **kwargs)
-    write_binder(result, Path(output))
+    chosen = select_records(result, selection) if selection else None
+    write_binder(result, Path(output), records=chosen, selection=selection or None, workers=workers)
     return result
 
 

@@ -1,232 +1,208 @@
-"""The evidence binder: generated pages (reportlab) and source PDFs (pikepdf), bookmarked and hashed.
+"""The evidence binder: generated pages and source PDFs, navigable, stamped and hashed.
 
-This is the only module that imports pikepdf. Layout:
+Generated pages come from :mod:`._binder_pages` (reportlab); this is the only module that imports pikepdf.
 
-1. plan: front matter, then the profile's sections → record types → records; each record gets a
-   generated summary page followed by the pages of its source PDFs;
-2. render every generated page in one reportlab document (``invariant=1``, so byte-stable);
-3. assemble with pikepdf, appending page objects directly (``Pdf._add_page``; ``pages.append`` is
-   O(n) per call and makes big binders quadratic), add the outline, page labels, the original
-   structured exports and a SHA-256 manifest as attachments, and XMP metadata;
-4. save with ``deterministic_id=True`` through a temp file and ``os.replace``.
+Layout (page labels in brackets)::
+
+    front matter [i, ii, …]   cover, readiness summary, table of contents, exceptions, the four logs
+    body         [1, 2, …]    profile sections → record types → records; each record = summary page(s)
+                              followed by its source PDF pages, merged unchanged
+    back matter  [continues]  profile appendices (QSIT crosswalk …), integrity manifest, index
+
+How it is built, and why in this order:
+
+1. plan: sections, the records' summary views (every field, signatures, findings, related records both
+   ways); sources the ingest refused are known here and listed as exceptions;
+2. render the record summary pages, in a forked second process from :data:`PARALLEL_MIN` records, while
+   the main process opens every source PDF from bytes (pikepdf keeps one fd per file-backed source until
+   save; bytes keep the fd count flat), copies its pages and adds the stamp band; the summaries are one
+   document either way, so the output does not depend on the worker count;
+3. render the front matter once to count its pages (page numbers sit in fixed-width cells and never
+   change the layout), render the back matter, then the front matter again with the real page labels;
+4. assemble with pikepdf by appending page objects directly (``Pdf._add_page``: ``pages.append`` and
+   ``pages[i]`` are O(n) per call), then add links, stamps, outline (explicit ``[page /Fit]``
+   destinations), page labels, embedded originals, XMP; save with ``deterministic_id=True`` through a
+   temp file and ``os.replace``.
+
+Stamps sit in a band *added below* each source page (the page box grows; the original content is
+clipped to its old box), so they can never cover source content; generated pages keep the band free.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
-import textwrap
-from collections.abc import Iterator, Sequence
+import logging
+import multiprocessing as mp
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pikepdf
-import reportlab
-from reportlab.lib.pagesizes import LETTER
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from evidence_kit._binder_pages import (
+    BOLD,
+    Column,
+    Link,
+    PageWriter,
+    RecordView,
+    Row,
+    render_records,
+)
 from evidence_kit._io import atomic_write
+from evidence_kit._select import Selection, is_device_field, is_lot_field, record_date, scalars
 from evidence_kit.contracts import Section
-from evidence_kit.model import Finding, Record, Report
+from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Severity
 from evidence_kit.reports import report_to_json
 
 if TYPE_CHECKING:
     from evidence_kit._api import Run
 
-PAGE_W, PAGE_H = LETTER
-MARGIN = 54.0
-LINE = 13.0
-FONT, BOLD = "EKVera", "EKVeraBd"
-WRAP = 95
+log = logging.getLogger(__name__)
+_clock = [0.0]
 
 
-def _register_fonts() -> None:
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    fonts = Path(reportlab.__file__).parent / "fonts"  # Bitstream Vera ships with reportlab
-    pdfmetrics.registerFont(TTFont(FONT, str(fonts / "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont(BOLD, str(fonts / "VeraBd.ttf")))
+def _mark(phase: str) -> None:
+    """Log how long the phase that just ended took (``logging.DEBUG`` on this module; the benchmark uses it)."""
+    now = time.perf_counter()
+    if phase != "start":
+        log.debug("binder phase %-28s %.3f s", phase, now - _clock[0])
+    _clock[0] = now
 
 
-class PageWriter:
-    """A thin cursor over a reportlab canvas: writes wrapped lines and breaks pages when full."""
-
-    def __init__(self, buffer: io.BytesIO, title: str) -> None:
-        _register_fonts()
-        self.c = canvas.Canvas(buffer, pagesize=LETTER, invariant=1, pageCompression=1)
-        self.c.setTitle(title)
-        self.pages = 0
-        self.y = 0.0
-        self._open = False
-
-    def new_page(self) -> int:
-        """Start a page and return its 0-based index in the generated document."""
-        if self._open:
-            self.c.showPage()
-        self._open = True
-        self.pages += 1
-        self.y = PAGE_H - MARGIN
-        return self.pages - 1
-
-    def text(self, text: str, *, bold: bool = False, size: float = 10, indent: float = 0) -> None:
-        """Write ``text``, wrapped to the page width; continues on a new page when needed."""
-        width = max(20, int(WRAP * 10 / size) - int(indent / 5))
-        for raw in str(text).splitlines() or [""]:
-            for line in textwrap.wrap(raw, width, replace_whitespace=False, drop_whitespace=True) or [""]:
-                if self.y < MARGIN + LINE * 2:
-                    self.new_page()
-                self.c.setFont(BOLD if bold else FONT, size)
-                self.c.drawString(MARGIN + indent, self.y, line)
-                self.y -= LINE * size / 10
-
-    def gap(self, lines: float = 0.5) -> None:
-        """Leave vertical space."""
-        self.y -= LINE * lines
-
-    def finish(self) -> None:
-        """Close the last page and the document."""
-        if self._open:
-            self.c.showPage()
-        self.c.save()
+PARALLEL_MIN = 300  #: render summaries in two processes from this many records
+BAND = 30.0  #: height of the stamp band added below source pages
+MIN_WIDTH = 430.0  #: narrower source pages are widened (blank, on the visual right) so the stamp fits
+CONFIDENTIAL = "CONFIDENTIAL – 21 CFR 820.35(d)"
+_SEV_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-@dataclass
-class Block:
-    """A run of pages in the binder: generated pages, or the pages of one source PDF."""
-
-    title: str
-    gen_start: int = -1
-    gen_count: int = 0
-    source: str | None = None
-    record: Record | None = None
-    first_page: int = 0
-    page_count: int = 0
-
-
-@dataclass
-class Plan:
-    """The binder's page plan, filled while rendering and assembling."""
-
-    blocks: list[Block] = field(default_factory=list)
-    outline: list[tuple[str, int, list[Any]]] = field(default_factory=list)
+# -- small helpers ----------------------------------------------------------------------------------------
 
 
 def _fmt(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=dict)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_fmt(v) for v in value)
+    return str(value)
 
 
-def _signature_lines(data: Any) -> Iterator[str]:
-    """Yield every signature as printed name, date-time and meaning (21 CFR 11.50(b))."""
-    sigs = data.get("signatures") if hasattr(data, "get") else None
-    for sig in sigs or ():
-        if hasattr(sig, "get"):
+def flatten(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Yield (field path, text) for every leaf of a record: ``a.b``, ``items[2].c``; scalar lists joined."""
+    if isinstance(value, Mapping):
+        if not value:
+            yield path, "(empty)"
+        for k, v in value.items():
+            yield from flatten(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list | tuple):
+        if not value:
+            yield path, "(none)"
+        elif all(not isinstance(v, Mapping | list | tuple) for v in value):
+            yield path, ", ".join(_fmt(v) for v in value)
+        else:
+            for i, v in enumerate(value, 1):
+                yield from flatten(v, f"{path}[{i}]")
+    else:
+        yield path, _fmt(value)
+
+
+def signatures(value: Any, path: str = "") -> Iterator[tuple[str, str, str, str]]:
+    """Yield (printed name, date-time, meaning, field) for every signature-shaped object in a record."""
+    if isinstance(value, Mapping):
+        if any(k in value for k in ("printed_name", "signed_at")):
             yield (
-                f"{sig.get('printed_name') or '(no printed name)'} · {sig.get('signed_at') or '(no date/time)'}"
-                f" · {sig.get('meaning') or '(no meaning)'}"
+                _fmt(value.get("printed_name") or value.get("name") or "(no printed name)"),
+                _fmt(value.get("signed_at") or value.get("date_time") or "(no date/time)"),
+                _fmt(value.get("meaning") or "(no meaning)"),
+                path or "/",
             )
+            return
+        for k, v in value.items():
+            yield from signatures(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value, 1):
+            yield from signatures(v, f"{path}[{i}]")
 
 
-def _render_cover(w: PageWriter, run: Run, digest: str, sections: Sequence[Section]) -> None:
-    cfg, report = run.config, run.report
-    est, insp = cfg.establishment, cfg.inspection
-    w.new_page()
-    w.gap(6)
-    w.text(str(cfg.binder.get("title", "Evidence binder")), bold=True, size=22)
-    w.gap(1)
-    w.text(str(est.get("name", report.bundle)), bold=True, size=14)
-    for label, value in (
-        ("FEI", est.get("fei")),
-        ("Address", est.get("address")),
-        ("Profile", f"{report.profile} ({run.registry.profiles[report.profile].title})"),
-        ("Inspection / assessment date", insp.get("date")),
-        ("Record window", f"{insp.get('window_start', '–')} to {insp.get('window_end', '–')}"),
-        ("Generated (as of)", report.as_of),
-        ("Tool", f"evidence-kit {report.tool_version}"),
-        ("Bundle digest (SHA-256)", digest),
-        ("Records", str(report.record_count)),
-        ("Input files", str(len(report.inputs))),
-    ):
-        if value:
-            w.text(f"{label}: {value}", size=11)
-    w.gap(2)
-    w.text("Sections", bold=True, size=12)
-    for s in sections:
-        n = sum(len(c.records) for c in s.children)
-        w.text(f"{s.title} — {n} record(s)", indent=12)
+def _refs(value: Any, ids: Mapping[str, str], path: str = "") -> Iterator[tuple[str, str]]:
+    """Yield (field path, id) for every string in a record that is the id of a bound record."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _refs(v, ids, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _refs(v, ids, path)
+    elif isinstance(value, str) and value in ids:
+        yield path, value
 
 
-def _render_summary(w: PageWriter, report: Report) -> None:
-    w.new_page()
-    w.text("Validation summary", bold=True, size=16)
-    w.gap()
-    counts = report.counts()
-    w.text(f"Errors: {counts['error']}   Warnings: {counts['warning']}   Info: {counts['info']}", size=11)
-    w.gap()
-    for f in report.findings:
-        w.text(f"[{f.severity.value.upper()}] {f.code} — {f.location}", bold=True, size=9)
-        w.text(f.message, size=9, indent=12)
-        if f.cites:
-            w.text("Cites: " + "; ".join(f.cites), size=8, indent=12)
+def _get(data: Mapping[str, Any], *names: str) -> Any:
+    for n in names:
+        cur: Any = data
+        for part in n.split("."):
+            cur = cur.get(part) if isinstance(cur, Mapping) else None
+        if cur not in (None, "", [], {}):
+            return cur
+    return None
 
 
-def _render_exceptions(w: PageWriter, report: Report) -> None:
-    w.new_page()
-    w.text("Exceptions: inputs not bound into this binder", bold=True, size=16)
-    w.gap()
-    excluded = [o for o in report.inputs if not o.bound]
-    if not excluded:
-        w.text("Every input file is bound into this binder.", size=11)
-    for o in excluded:
-        w.text(f"{o.file}  ({o.excluded_by})", bold=True, size=9)
-        w.text(o.reason or "", size=9, indent=12)
+def _ids(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v.get("id", _fmt(v))) if isinstance(v, Mapping) else str(v) for v in value)
+    return "–" if value is None else _fmt(value)
 
 
-def _render_record(w: PageWriter, rec: Record, findings: Sequence[Finding]) -> None:
-    w.new_page()
-    w.text(f"{rec.type.replace('_', ' ').title()} {rec.id}", bold=True, size=14)
-    w.text(f"Source: {rec.location}   SHA-256 of file: {rec.sha256[:16]}…", size=8)
-    w.gap()
-    sigs = list(_signature_lines(rec.data))
-    if sigs:
-        w.text("Signatures (printed name · date-time · meaning)", bold=True, size=10)
-        for s in sigs:
-            w.text(s, size=9, indent=12)
-        w.gap()
-    if findings:
-        w.text(f"Findings on this record ({len(findings)})", bold=True, size=10)
-        for f in findings:
-            w.text(f"[{f.severity.value.upper()}] {f.code} {f.location.field or ''}: {f.message}", size=9, indent=12)
-        w.gap()
-    w.text("Fields", bold=True, size=10)
-    for key in sorted(rec.data):
-        if key != "signatures":
-            w.text(f"{key}: {_fmt(rec.data[key])}", size=9, indent=12)
+def _yes_no(value: Any) -> str:
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    return "not recorded" if value is None else _fmt(value)
 
 
-def bundle_digest(report: Report) -> str:
+def _roman(n: int) -> str:
+    out = ""
+    for v, s in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l")):
+        while n >= v:
+            out, n = out + s, n - v
+    for v, s in ((40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= v:
+            out, n = out + s, n - v
+    return out
+
+
+def bundle_digest(inputs: Sequence[Any]) -> str:
     """Return the SHA-256 over every input's path and SHA-256, in path order."""
     h = hashlib.sha256()
-    for o in report.inputs:
+    for o in inputs:
         h.update(f"{o.file}\0{o.sha256}\n".encode())
     return h.hexdigest()
 
 
-def manifest(run: Run) -> dict[str, Any]:
-    """Return the integrity manifest: SHA-256 of every input file and of every record."""
+def manifest(run: Run, records: Sequence[Record]) -> dict[str, Any]:
+    """Return the integrity manifest: SHA-256 of every input file and of every bound record."""
     return {
-        "bundle_digest": bundle_digest(run.report),
+        "bundle_digest": bundle_digest(run.report.inputs),
         "inputs": [
             {"file": o.file, "sha256": o.sha256, "bound": o.bound, "excluded_by": o.excluded_by}
             for o in run.report.inputs
         ],
-        "records": [{"type": r.type, "id": r.id, "file": r.location.file, "sha256": r.digest()} for r in run.records],
+        "records": [{"type": r.type, "id": r.id, "file": r.location.file, "sha256": r.digest()} for r in records],
     }
 
 
@@ -234,165 +210,1009 @@ def _pdf_date(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%SZ")
 
 
-def _keep_form_fields(out: pikepdf.Pdf) -> None:
-    """Make merged form widgets reachable from the binder's /AcroForm, so filled forms still display."""
-    fields, seen = [], set()
-    for page in out.pages:
-        for annot in page.obj.get("/Annots", []):
-            if annot.get("/Subtype") != pikepdf.Name.Widget:
+# -- the plan ---------------------------------------------------------------------------------------------
+
+#: A page's stamp geometry: its box after banding, its /Rotate, and the shared clip-prefix stream (sources only)
+Geometry = tuple[float, float, float, float, int, "pikepdf.Object | None"]
+
+
+@dataclass
+class Source:
+    """One source PDF of a record: its pages once copied into the binder (banded), or why it was not merged."""
+
+    file: str
+    pdf: pikepdf.Pdf | None = None
+    pages: list[tuple[pikepdf.Object, Geometry]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class Entry:
+    """One bound record: where it sits, its summary view and its source PDFs."""
+
+    rec: Record
+    key: str
+    section: Section
+    type_key: str
+    view: RecordView
+    sources: list[Source]
+    gen_start: int = 0
+    gen_count: int = 0
+    first_page: int = 0
+
+
+@dataclass
+class Plan:
+    """Everything the renderers and the assembler share."""
+
+    run: Run
+    records: list[Record]
+    sections: Sequence[Section]
+    entries: list[Entry]
+    by_id: dict[str, Entry]
+    findings: dict[tuple[str, str], list[Finding]]
+    digest: str
+    selection: Selection | None
+    not_merged: list[tuple[str, str]]
+    pages_of: dict[str, int] = field(default_factory=dict)  #: target key -> physical page index
+    front_count: int = 0
+    total: int = 0
+    appendices: tuple[tuple[str, str], ...] = ()
+    type_titles: dict[str, str] = field(default_factory=dict)
+    analyses: list[tuple[str, str, pikepdf.Pdf]] = field(default_factory=list)  #: (name, title, pages) after front
+
+    def child_title(self, child: Section) -> str:
+        """Return a record-type group's title: the record type's registered title, else the profile's."""
+        rtype = child.key.split("/", 1)[-1]
+        return f"{self.type_titles.get(rtype, child.title)} ({len(child.records)})"
+
+    def label(self, target: str) -> str:
+        """Return the page label the target's page carries (roman in front matter, then 1, 2, …)."""
+        page = self.pages_of.get(target)
+        if page is None:
+            return "–"
+        return _roman(page + 1) if page < self.front_count else str(page - self.front_count + 1)
+
+
+def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> Plan:
+    report, registry = run.report, run.registry
+    profile = registry.profiles[report.profile]
+    sections = profile.sections(report, RecordSet.of(records), run.config.binder.get("sections", {}))
+    findings: dict[tuple[str, str], list[Finding]] = {}
+    for f in report.findings:
+        if f.location.record:
+            findings.setdefault((f.location.file, f.location.record), []).append(f)
+    ordered = [(sec, child, rec) for sec in sections for child in sec.children for rec in child.records]
+    key_of: dict[str, str] = {}
+    for i, (_, _, rec) in enumerate(ordered):
+        key_of.setdefault(rec.id, f"r{i}")
+    type_title = {
+        name: getattr(rt, "title", name.replace("_", " ").capitalize()) for name, rt in registry.record_types.items()
+    } | dict(getattr(profile, "type_titles", {}))
+    # references both ways: A names B in a field -> "→ B" on A and "← A" on B
+    outgoing: dict[int, list[tuple[str, str, str, str]]] = {}
+    incoming: dict[str, list[tuple[str, str, str, str]]] = {}
+    for i, (_, _, rec) in enumerate(ordered):
+        seen: set[tuple[str, str]] = set()
+        for path, rid in _refs(rec.data, key_of):
+            if rid == rec.id or (path, rid) in seen:
                 continue
-            root = annot
-            while "/Parent" in root:  # a widget of a field hierarchy: register the top-level field once
-                root = root.Parent
-            if root.objgen not in seen:
-                seen.add(root.objgen)
-                fields.append(root)
+            seen.add((path, rid))
+            target = ordered[int(key_of[rid][1:])][2]
+            outgoing.setdefault(i, []).append(
+                ("→", f"{type_title.get(target.type, target.type)} {rid}", path, key_of[rid])
+            )
+            incoming.setdefault(rid, []).append(
+                ("named by", f"{type_title.get(rec.type, rec.type)} {rec.id}", path, f"r{i}")
+            )
+    outcome = {o.file: o for o in report.inputs}
+    opened: dict[str, Source] = {}
+    not_merged: list[tuple[str, str]] = []
+    entries: list[Entry] = []
+    for i, (sec, child, rec) in enumerate(ordered):
+        srcs: list[Source] = []
+        embedded: list[str] = []
+        for att in rec.attachments:
+            if not att.lower().endswith(".pdf"):
+                embedded.append(att)
+            elif att in opened:  # a PDF bound to two records is merged once, after the first
+                continue
+            else:  # opened later, while the summaries render; ingest has already refused the unreadable ones
+                o = outcome.get(att)
+                why = None if o is None or o.bound else f"{o.excluded_by}: {o.reason}"
+                opened[att] = src = Source(att, error=why)
+                srcs.append(src)
+                if why:
+                    not_merged.append((att, why))
+        if not rec.location.file.lower().endswith(".pdf"):
+            embedded.insert(0, rec.location.file)
+        fs = sorted(
+            findings.get((rec.location.file, rec.id), ()),
+            key=lambda f: (_SEV_ORDER.get(f.severity.value, 9), f.code, f.location.field or ""),
+        )
+        related = (*outgoing.get(i, ()), *(r for r in incoming.get(rec.id, ()) if r[3] != f"r{i}"))
+        view = RecordView(
+            key=f"r{i}",
+            type=rec.type,
+            type_title=type_title.get(rec.type, child.title),
+            id=rec.id,
+            section=sec.title,
+            location=str(rec.location),
+            file_sha256=rec.sha256,
+            record_sha256=rec.digest(),
+            fields=tuple(flatten(rec.data)),
+            signatures=tuple(signatures(rec.data)),
+            findings=tuple(
+                (
+                    f.severity.value,
+                    f.code,
+                    f.location.field or "",
+                    f.message + (f" Cites: {'; '.join(f.cites)}." if f.cites else ""),
+                )
+                for f in fs
+            ),
+            related=tuple(related),
+            sources=tuple(
+                f"{s.file} ({len(s.pages)} page(s))" if not s.error else f"{s.file} (NOT MERGED: {s.error})"
+                for s in srcs
+            ),
+            embedded=tuple(dict.fromkeys(embedded)),
+            confidential=rec.data.get("confidential") is True,
+        )
+        entries.append(Entry(rec, f"r{i}", sec, child.key, view, srcs))
+    by_id: dict[str, Entry] = {}
+    for e in entries:
+        by_id.setdefault(e.rec.id, e)
+    return Plan(
+        run,
+        list(records),
+        sections,
+        entries,
+        by_id,
+        findings,
+        bundle_digest(report.inputs),
+        selection,
+        not_merged,
+        appendices=tuple(getattr(profile, "appendices", ())),
+        type_titles=type_title,
+    )
+
+
+def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Object]) -> None:
+    """Open every source from bytes (no fd stays open), copy its pages into ``out`` and give them a band.
+
+    Form fields come along: each source's ``/AcroForm /Fields`` join the binder's, so widgets still show.
+    """
+    fields: list[pikepdf.Object] = []
+    for e in plan.entries:
+        for src in e.sources:
+            if src.error:
+                continue
+            try:
+                src.pdf = pdf = pikepdf.open(io.BytesIO((plan.run.config.bundle / src.file).read_bytes()))
+                for page in pdf.pages:
+                    _inherit(page.obj)
+                    new = out.copy_foreign(page.obj)  # page by page: QPDF nulls pages reached through an array
+                    if "/AA" in new:
+                        del new["/AA"]
+                    src.pages.append((new, _band(out, new, shared)))
+                form = pdf.Root.get("/AcroForm")
+                if isinstance(form, pikepdf.Dictionary) and isinstance(form.get("/Fields"), pikepdf.Array):
+                    fields.extend(out.copy_foreign(f) for f in form.Fields if f.is_indirect)
+            except (pikepdf.PdfError, OSError, ValueError) as exc:
+                src.pages.clear()
+                src.error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}".rstrip(": ")
+                plan.not_merged.append((src.file, src.error))
     if fields:
         out.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(fields), NeedAppearances=True)
 
 
-def write_binder(run: Run, output: Path) -> None:
-    """Render and assemble the binder for ``run`` and write it to ``output`` atomically."""
-    report, config = run.report, run.config
-    profile = run.registry.profiles[report.profile]
-    sections = profile.sections(report, run.records, config.binder.get("sections", {}))
-    by_record: dict[str, list[Finding]] = {}
-    for f in report.findings:
-        if f.location.record:
-            by_record.setdefault(f.location.record, []).append(f)
-    digest = bundle_digest(report)
+# -- record summaries, in a second process while the main one opens the sources ---------------------------
 
-    buf = io.BytesIO()
-    w = PageWriter(buf, f"Evidence binder — {config.establishment.get('name', report.bundle)}")
-    plan = Plan()
+_PENDING: list[RecordView] = []
 
-    def gen_block(title: str, render: Any, *args: Any, record: Record | None = None) -> Block:
-        start = w.pages
-        render(w, *args)
-        block = Block(title, start, w.pages - start, record=record)
-        plan.blocks.append(block)
-        return block
 
-    cover = gen_block("Cover", _render_cover, run, digest, sections)
-    summary = gen_block("Validation summary", _render_summary, report)
-    exceptions = gen_block("Exceptions", _render_exceptions, report)
-    plan.outline += [
-        ("Cover", id(cover), []),
-        ("Validation summary", id(summary), []),
-        ("Exceptions", id(exceptions), []),
-    ]
-    block_by_id = {id(b): b for b in (cover, summary, exceptions)}
-    for section in sections:
-        sec_children: list[Any] = []
-        first_id: int | None = None
-        for child in section.children:
-            type_children: list[Any] = []
-            for rec in child.records:
-                b = gen_block(f"{rec.id}", _render_record, rec, by_record.get(rec.id, ()), record=rec)
-                block_by_id[id(b)] = b
-                first_id = first_id or id(b)
-                type_children.append((rec.id, id(b), []))
-                for att in rec.attachments:
-                    plan.blocks.append(Block(f"{rec.id}: {att}", source=att, record=rec))
-            sec_children.append((f"{child.title} ({len(child.records)})", type_children[0][1], type_children))
-        if first_id is None:  # an empty section still gets a page saying so
-            b = gen_block(
-                section.title,
-                lambda wr, t: (
-                    wr.new_page(),
-                    wr.text(t, bold=True, size=16),
-                    wr.text("No records in this section.", size=11),
-                ),
-                section.title,
+def _render_pending() -> tuple[bytes, list[int], list[Link]]:
+    return render_records("Record summaries", _PENDING)
+
+
+# -- front matter -----------------------------------------------------------------------------------------
+
+LOGS: tuple[tuple[str, str, str], ...] = (
+    ("complaint", "Complaint log", "log:complaint"),
+    ("capa", "CAPA log", "log:capa"),
+    ("nonconformance", "Nonconformance log", "log:nonconformance"),
+    ("label_inspection", "Label inspection log", "log:label_inspection"),
+)
+
+
+def _log_rows(plan: Plan, rtype: str) -> tuple[list[Column], list[Row]]:
+    rows: list[Row] = []
+    entries = [e for e in plan.entries if e.rec.type == rtype]
+    entries.sort(key=lambda e: (str(record_date(e.rec, None) or ""), e.rec.id))
+    for e in entries:
+        d = e.rec.data
+        if rtype == "complaint":
+            cells: tuple[str, ...] = (
+                e.rec.id,
+                _fmt(_get(d, "received_date", "date") or "–"),
+                _fmt(_get(d, "device_name", "device", "udi") or "–"),
+                _yes_no(_get(d, "mdr_decision.reportable", "mdr_reportable")),
+                _ids(_get(d, "capa_ids", "capa_id")),
+                _fmt(_get(d, "status") or "–"),
             )
-            block_by_id[id(b)] = b
-            first_id = id(b)
-        plan.outline.append((section.title, first_id, sec_children))
-    w.finish()
-    _assemble(run, plan, block_by_id, buf.getvalue(), output, digest)
-
-
-def _assemble(run: Run, plan: Plan, block_by_id: dict[int, Block], generated: bytes, output: Path, digest: str) -> None:
-    report, config = run.report, run.config
-    gen = pikepdf.open(io.BytesIO(generated))
-    gen_pages = list(gen.pages)
-    out = pikepdf.new()
-    opened: list[pikepdf.Pdf] = []
-    page_no = 0
-    for block in plan.blocks:
-        block.first_page = page_no
-        if block.source is None:
-            pages = gen_pages[block.gen_start : block.gen_start + block.gen_count]
+        elif rtype == "capa":
+            cells = (
+                e.rec.id,
+                _fmt(_get(d, "opened_at", "opened_date") or "–"),
+                _fmt(_get(d, "status") or "–"),
+                _fmt(_get(d, "closed_at", "closed_date") or "–"),
+                _ids(_get(d, "triggers")),
+            )
+        elif rtype == "nonconformance":
+            cells = (
+                e.rec.id,
+                _fmt(_get(d, "detected_at", "date") or "–"),
+                _fmt(_get(d, "disposition.decision", "disposition") or "–"),
+                _ids(_get(d, "capa_ids", "capa_id")),
+            )
         else:
-            try:
-                src = pikepdf.open(io.BytesIO((config.bundle / block.source).read_bytes()))
-            except (pikepdf.PdfError, OSError) as exc:
-                block.page_count = 0
-                block.title += f" (not merged: {exc})"
+            cells = (
+                e.rec.id,
+                _fmt(_get(d, "lot", "lot_number") or "–"),
+                _fmt(_get(d, "inspected_at", "date") or "–"),
+                _fmt(_get(d, "result", "outcome") or "–"),
+            )
+        bad = plan.findings.get((e.rec.location.file, e.rec.id), ())
+        flag = min((f.severity.value for f in bad), key=lambda s: _SEV_ORDER[s], default=None)
+        rows.append(Row((*cells, plan.label(e.key)), target=e.key, flag=flag if flag != "info" else None))
+    heads = {
+        "complaint": [
+            ("Complaint", 95),
+            ("Received", 60),
+            ("Device", 120),
+            ("MDR reportable", 55),
+            ("Linked CAPA", 90),
+            ("Status", 50),
+        ],
+        "capa": [("CAPA", 100), ("Opened", 70), ("Status", 70), ("Closed", 70), ("Triggered by", 160)],
+        "nonconformance": [("Nonconformance", 120), ("Detected", 80), ("Disposition", 160), ("Linked CAPA", 110)],
+        "label_inspection": [("Inspection", 120), ("Lot", 100), ("Inspected", 110), ("Result", 140)],
+    }[rtype]
+    return [*(Column(t, w) for t, w in heads), Column("Page", 34)], rows
+
+
+def _section_findings(plan: Plan) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for e in plan.entries:
+        c = out.setdefault(e.section.key, {"records": 0, "error": 0, "warning": 0, "info": 0})
+        c["records"] += 1
+        for f in plan.findings.get((e.rec.location.file, e.rec.id), ()):
+            c[f.severity.value] += 1
+    return out
+
+
+def _toc(plan: Plan) -> list[tuple[int, str, str]]:
+    items: list[tuple[int, str, str]] = [
+        (0, "Readiness summary", "readiness"),
+        (0, "Exceptions: inputs not bound", "exceptions"),
+        (0, "Logs", "log:complaint"),
+        *((1, title, key) for _, title, key in LOGS),
+        *((0, title, f"an:{i}") for i, (_, title, _) in enumerate(plan.analyses)),
+    ]
+    for sec in plan.sections:
+        n = sum(len(c.records) for c in sec.children)
+        items.append((0, f"{sec.title}" + ("" if n else "  (no records)"), f"s:{sec.key}"))
+        items.extend((1, plan.child_title(c), f"t:{c.key}") for c in sec.children)
+    items.extend((0, title, f"app:{i}") for i, (title, _) in enumerate(plan.appendices))
+    items += [(0, "Integrity manifest", "manifest"), (0, "Index", "index")]
+    return items
+
+
+def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Link], dict[str, int]]:
+    run, report, cfg = plan.run, plan.run.report, plan.run.config
+    est, insp = cfg.establishment, cfg.inspection
+    w = PageWriter(f"Evidence binder — {est.get('name', report.bundle)}", dry=dry)
+    # cover
+    w.new_page(anchor="cover")
+    w.gap(90)
+    w.text(str(cfg.binder.get("title", "Evidence binder")), font=BOLD, size=24)
+    w.gap(4)
+    w.text(str(est.get("name", report.bundle)), font=BOLD, size=15)
+    if plan.selection:
+        w.text(
+            f"Request binder — records selected by: {plan.selection.describe()}",
+            font=BOLD,
+            size=10,
+            rgb=(0.05, 0.25, 0.65),
+        )
+    w.gap(14)
+    profile = run.registry.profiles[report.profile]
+    w.table(
+        [Column("", 170), Column("", 334)],
+        [
+            Row(r)
+            for r in (
+                ("Establishment", str(est.get("name", report.bundle))),
+                ("FEI", str(est.get("fei", "not given"))),
+                ("Address", str(est.get("address", "not given"))),
+                ("Profile", f"{report.profile} — {profile.title}"),
+                ("Inspection / assessment date", str(insp.get("date", "not given"))),
+                ("Record window", f"{insp.get('window_start', 'not given')} to {insp.get('window_end', 'not given')}"),
+                ("Generated (as of)", report.as_of),
+                ("Tool", f"evidence-kit {report.tool_version}"),
+                ("Bundle digest (SHA-256)", plan.digest),
+                ("Records bound", f"{len(plan.entries)} of {report.record_count}"),
+                ("Input files", f"{len(report.inputs)} ({sum(1 for o in report.inputs if not o.bound)} not bound)"),
+                ("Pages", str(plan.total or 0)),
+            )
+        ],
+        size=9,
+        header=False,
+    )
+    w.text(
+        "Every page carries a control number, its page number and the record it belongs to in the band at the "
+        "bottom. The integrity manifest (appendix and embedded evidence-kit-manifest.json) lists the SHA-256 of "
+        "every input file and every record; the bundle digest above is recorded in this file's XMP metadata.",
+        size=8,
+        rgb=(0.3, 0.3, 0.3),
+    )
+    # readiness summary
+    w.new_page(anchor="readiness")
+    w.heading("Readiness summary")
+    counts = report.counts()
+    bound_keys = {(e.rec.location.file, e.rec.id) for e in plan.entries}
+    w.table(
+        [Column("Severity", 120), Column("All findings", 120), Column("On records in this binder", 160)],
+        [
+            Row(
+                (
+                    s.value.capitalize(),
+                    str(counts[s.value]),
+                    str(sum(1 for k in bound_keys for f in plan.findings.get(k, ()) if f.severity is s)),
+                ),
+                flag=s.value,
+            )
+            for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+        ],
+        size=9,
+    )
+    per = _section_findings(plan)
+    w.heading("By section", size=11)
+    rows = []
+    for sec in plan.sections:
+        c = per.get(sec.key, {"records": 0, "error": 0, "warning": 0, "info": 0})
+        verdict = "ATTENTION" if c["error"] or c["warning"] else ("PASS" if c["records"] else "no records")
+        rows.append(
+            Row(
+                (sec.title, str(c["records"]), str(c["error"]), str(c["warning"]), str(c["info"]), verdict),
+                target=f"s:{sec.key}",
+                flag="error" if c["error"] else ("warning" if c["warning"] else None),
+            )
+        )
+    w.table(
+        [
+            Column("Section", 220),
+            Column("Records", 50),
+            Column("Errors", 50),
+            Column("Warnings", 55),
+            Column("Info", 40),
+            Column("Verdict", 89),
+        ],
+        rows,
+        size=8,
+    )
+    w.text("ATTENTION: the section holds records with errors or warnings. PASS: none.", size=7, rgb=(0.3, 0.3, 0.3))
+    w.gap(6)
+    top = sorted(
+        (f for f in report.findings if f.severity is not Severity.INFO),
+        key=lambda f: (_SEV_ORDER[f.severity.value], f.code, f.location.sort_key()),
+    )[:15]
+    w.heading(f"Top findings ({len(top)} of {counts['error'] + counts['warning']} errors and warnings)", size=11)
+    w.table(
+        [Column("Severity", 50), Column("Code", 120), Column("Record", 90), Column("Message", 244)],
+        [
+            Row(
+                (f.severity.value.upper(), f.code, f.location.record or f.location.file, f.message),
+                target=plan.by_id[f.location.record].key if f.location.record in plan.by_id else None,
+                flag=f.severity.value,
+            )
+            for f in top
+        ]
+        or [Row(("–", "–", "–", "No errors or warnings."))],
+        size=8,
+        link_col=2,
+    )
+    # table of contents
+    w.new_page(anchor="toc")
+    w.heading("Table of contents")
+    w.table(
+        [Column("Part", 450), Column("Page", 54)],
+        [Row(("    " * lvl + title, plan.label(key)), target=key, bold=lvl == 0) for lvl, title, key in _toc(plan)],
+        size=9,
+    )
+    # exceptions
+    w.new_page(anchor="exceptions")
+    w.heading("Exceptions: inputs not bound into this binder")
+    excluded = [o for o in report.inputs if not o.bound]
+    rows = [Row((o.file, o.excluded_by or "–", o.reason or "–"), flag="warning") for o in excluded]
+    rows += [Row((f, "source PDF not merged", why), flag="error") for f, why in plan.not_merged]
+    if plan.selection:
+        left_out = report.record_count - len(plan.entries)
+        rows.append(Row((f"{left_out} record(s)", "not selected", f"Not selected by {plan.selection.describe()}.")))
+    w.table(
+        [Column("Input", 190), Column("Why", 110), Column("Reason", 204)],
+        rows or [Row(("–", "–", "Every input file is bound into this binder."))],
+    )
+    # logs
+    for rtype, title, key in LOGS:
+        w.new_page(anchor=key)
+        w.heading(title)
+        cols, log = _log_rows(plan, rtype)
+        if log:
+            w.table(cols, log, size=8)
+        else:
+            w.text(f"No {title.lower().replace(' log', '')} records in this binder.", size=9)
+    return w.finish(), w.pages, w.links, w.anchors
+
+
+# -- back matter ------------------------------------------------------------------------------------------
+
+
+def _index(plan: Plan) -> dict[str, dict[str, list[str]]]:
+    """Return {category: {term: [target keys]}} for record ids, devices/UDIs, lots and citations."""
+    idx: dict[str, dict[str, list[str]]] = {
+        "Record ids": {},
+        "Devices and UDIs": {},
+        "Lots": {},
+        "Regulation citations": {},
+    }
+
+    def add(cat: str, term: str, key: str) -> None:
+        keys = idx[cat].setdefault(term, [])
+        if key not in keys:
+            keys.append(key)
+
+    seen_types: set[str] = set()
+    rtypes = plan.run.registry.record_types
+    for e in plan.entries:
+        add("Record ids", e.rec.id, e.key)
+        for name, value in scalars(e.rec.data):
+            if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+                if is_device_field(name):
+                    add("Devices and UDIs", str(value).strip(), e.key)
+                elif is_lot_field(name):
+                    add("Lots", str(value).strip(), e.key)
+        for f in plan.findings.get((e.rec.location.file, e.rec.id), ()):
+            for cite in f.cites:
+                add("Regulation citations", cite, e.key)
+        if e.type_key not in seen_types:
+            seen_types.add(e.type_key)
+            for cite in getattr(rtypes.get(e.rec.type), "cites", ()):
+                add("Regulation citations", cite, f"t:{e.type_key}")
+    return idx
+
+
+def _page_sort(plan: Plan) -> Callable[[str], int]:
+    return lambda key: plan.pages_of.get(key, 0)
+
+
+def _render_back(plan: Plan) -> tuple[bytes, list[Link], dict[str, int]]:
+    w = PageWriter("Back matter")
+    for i, (title, body) in enumerate(plan.appendices):
+        w.new_page(anchor=f"app:{i}")
+        w.heading(title)
+        table: list[list[str]] = []
+        for line in [*body.splitlines(), ""]:
+            if line.startswith("|"):
+                table.append([c.strip() for c in line.strip().strip("|").split("|")])
                 continue
-            opened.append(src)
-            pages = list(src.pages)
-        for page in pages:
-            out._add_page(out.copy_foreign(page.obj), first=False)
-        block.page_count = len(pages)
-        page_no += len(pages)
+            if table:
+                n = len(table[0])
+                w.table(
+                    [Column(h, 504 / n) for h in table[0]], [Row(tuple((r + [""] * n)[:n])) for r in table[1:]], size=8
+                )
+                table = []
+            if line.strip():
+                w.text(line, size=9)
+            else:
+                w.gap(4)
+    w.new_page(anchor="manifest")
+    w.heading("Integrity manifest")
+    w.text(f"Bundle digest (SHA-256 over every input's path and SHA-256): {plan.digest}", size=8)
+    w.text("The same data is embedded as evidence-kit-manifest.json.", size=8)
+    w.gap(4)
+    w.heading("Input files", size=11)
+    w.table(
+        [Column("File", 200), Column("SHA-256", 250), Column("Bound", 54)],
+        [Row((o.file, o.sha256, "yes" if o.bound else "no")) for o in plan.run.report.inputs],
+        size=7,
+    )
+    w.heading("Records (SHA-256 of canonical JSON)", size=11)
+    w.table(
+        [Column("Record", 160), Column("Type", 90), Column("SHA-256", 254)],
+        [Row((e.rec.id, e.rec.type, e.view.record_sha256), target=e.key) for e in plan.entries],
+        size=7,
+    )
+    w.new_page(anchor="index")
+    w.heading("Index")
+    order = _page_sort(plan)
+    for cat, terms in _index(plan).items():
+        w.heading(cat, size=11)
+        if not terms:
+            w.text("(none)", size=8)
+            continue
+        w.table(
+            [Column("Term", 300), Column("Pages", 204)],
+            [
+                Row((term, ", ".join(plan.label(k) for k in sorted(keys, key=order))), target=min(keys, key=order))
+                for term, keys in sorted(terms.items(), key=lambda kv: kv[0].lower())
+            ],
+            size=8,
+        )
+    return w.finish(), w.links, w.anchors
 
-    with out.open_outline() as outline:
 
-        def build(items: list[Any]) -> list[pikepdf.OutlineItem]:
-            made = []
-            for title, bid, children in items:
-                target = block_by_id[bid].first_page
-                item = pikepdf.OutlineItem(title, target)
-                item.children.extend(build(children))
-                made.append(item)
-            return made
+# -- assembly ---------------------------------------------------------------------------------------------
 
-        outline.root.extend(build(plan.outline))
 
+def _leaf_pages(pdf: pikepdf.Pdf) -> list[pikepdf.Object]:
+    """Walk the page tree once (``pdf.pages[i]`` is O(n) per call)."""
+    out: list[pikepdf.Object] = []
+    stack = [pdf.Root.Pages]
+    while stack:
+        node = stack.pop()
+        if node.get("/Type") == pikepdf.Name.Pages:
+            stack.extend(reversed(list(node.Kids)))
+        else:
+            out.append(node)
+    return out
+
+
+def _esc(text: str) -> bytes:
+    raw = text.encode("cp1252", "replace")
+    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+@dataclass
+class Stamp:
+    """What the band at the bottom of one page says."""
+
+    record: str
+    confidential: bool
+    geometry: Geometry | None  #: set for source pages (banded); None for generated Letter pages
+
+
+def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Object]) -> Geometry:
+    """Grow a source page's box by the stamp band on its visual bottom and fence its content off.
+
+    The page's content stream becomes a Form XObject (its bytes untouched; clipped to the old box by /BBox)
+    drawn by a one-line shared stream, so a source whose content ends mid-string or mid-inline-image cannot
+    swallow the stamp that follows. Pages whose content is an array of streams keep it (joining them would
+    mean decoding untrusted streams) and get the stamp after a ``q``/``Q`` pair instead.
+    """
+    media = [float(v) for v in page.MediaBox]
+    box = [float(v) for v in page.CropBox] if "/CropBox" in page else media
+    llx, lly = max(min(box[0], box[2]), min(media[0], media[2])), max(min(box[1], box[3]), min(media[1], media[3]))
+    urx, ury = min(max(box[0], box[2]), max(media[0], media[2])), min(max(box[1], box[3]), max(media[1], media[3]))
+    contents = page.get("/Contents")
+    # never decode source streams here (a decompression bomb would go off): an array stays as it is
+    form = contents if isinstance(contents, pikepdf.Stream) else None
+    resources = page.get("/Resources")
+    if form is not None:
+        form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        form.BBox = pikepdf.Array([llx, lly, urx, ury])
+        form.Resources = resources if isinstance(resources, pikepdf.Dictionary) else pikepdf.Dictionary()
+        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(EKSrc=form))
+        key = b"/EKSrc Do\n"
+    else:
+        key = f"q {llx:.3f} {lly:.3f} {urx - llx:.3f} {ury - lly:.3f} re W n\n".encode()
+    rot = int(page.get("/Rotate", 0)) % 360
+    # the band goes on the visual bottom; a page narrower than the stamp also grows on its visual right
+    grow = max(0.0, MIN_WIDTH - ((urx - llx) if rot in (0, 180) else (ury - lly)))
+    if rot == 90:
+        urx, ury = urx + BAND, ury + grow
+    elif rot == 180:
+        ury, llx = ury + BAND, llx - grow
+    elif rot == 270:
+        llx, lly = llx - BAND, lly - grow
+    else:
+        lly, urx = lly - BAND, urx + grow
+    new_box = pikepdf.Array([llx, lly, urx, ury])
+    page.MediaBox = new_box
+    if "/CropBox" in page:
+        page.CropBox = new_box
+    prefix = shared.get(key)
+    if prefix is None:
+        shared[key] = prefix = out.make_stream(key)
+    if form is not None:
+        page.Contents = prefix
+    return llx, lly, urx, ury, rot, prefix
+
+
+def _stamp_ops(geo: Geometry, left: str, mid: str, right: str, marks: str) -> bytes:
+    """Return the content that writes the stamp into the band at the page's visual bottom."""
+    llx, lly, urx, ury, rot, _ = geo
+    vw = (urx - llx) if rot in (0, 180) else (ury - lly)
+
+    def at(vx: float, vy: float) -> str:
+        if rot == 0:
+            return f"1 0 0 1 {llx + vx:.2f} {lly + vy:.2f} Tm"
+        if rot == 90:
+            return f"0 1 -1 0 {urx - vy:.2f} {lly + vx:.2f} Tm"
+        if rot == 180:
+            return f"-1 0 0 -1 {urx - vx:.2f} {ury - vy:.2f} Tm"
+        return f"0 -1 1 0 {llx + vy:.2f} {ury - vx:.2f} Tm"
+
+    size = 7.0
+    margin = min(36.0, vw * 0.06)
+    rw = stringWidth(right, "Helvetica", size)
+    mw = stringWidth(mid, "Helvetica", size)
+    ops = (
+        f"q 0.25 g BT /EKStamp {size} Tf {at(margin, 11)} (".encode()
+        + _esc(left)
+        + f") Tj {at((vw - mw) / 2, 11)} (".encode()
+        + _esc(mid)
+        + f") Tj {at(vw - margin - rw, 11)} (".encode()
+        + _esc(right)
+        + b") Tj"
+    )
+    if marks:  # CONFIDENTIAL and/or the FOIA notice, one line above, shrunk to fit the page
+        cw = stringWidth(marks, "Helvetica-Bold", size)
+        msize = min(size, size * (vw - 2 * margin) / cw)
+        cw = cw * msize / size
+        ops += f" 0.75 0.1 0.1 rg /EKStampB {msize:.2f} Tf {at((vw - cw) / 2, 20)} (".encode() + _esc(marks) + b") Tj"
+    return ops + b" ET Q\n"
+
+
+def _stamp_page(
+    out: pikepdf.Pdf,
+    page: pikepdf.Object,
+    geo: Geometry,
+    ops: bytes,
+    fonts: pikepdf.Dictionary,
+    patched: set[tuple[int, int]],
+) -> None:
+    """Append the stamp to the page's content (after the fenced-off source content on source pages)."""
+    contents = page.get("/Contents")
+    parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
+    if geo[5] is not None and parts and parts[0].objgen == geo[5].objgen:  # source drawn as a form
+        page.Contents = pikepdf.Array([geo[5], out.make_stream(ops)])
+    elif geo[5] is not None:  # source content kept in place, closed by Q before the stamp
+        page.Contents = pikepdf.Array([geo[5], *parts, out.make_stream(b"Q " + ops)])
+    else:
+        page.Contents = pikepdf.Array([*parts, out.make_stream(ops)])
+    res = page.get("/Resources")
+    if res is None:
+        page.Resources = res = pikepdf.Dictionary()
+    if res.is_indirect and res.objgen in patched:
+        return
+    font = res.get("/Font")
+    if font is None:
+        res.Font = pikepdf.Dictionary(EKStamp=fonts.EKStamp, EKStampB=fonts.EKStampB)
+    else:
+        font.EKStamp, font.EKStampB = fonts.EKStamp, fonts.EKStampB
+    if res.is_indirect:
+        patched.add(res.objgen)
+
+
+def _inherit(page: pikepdf.Object) -> None:
+    """Copy inheritable attributes (Resources, MediaBox, CropBox, Rotate) from parent Pages nodes onto the page."""
+    node, depth = page.get("/Parent"), 0
+    while node is not None and depth < 64:
+        for key in ("/Resources", "/MediaBox", "/CropBox", "/Rotate"):
+            if key not in page and key in node:
+                page[key] = node[key]
+        node, depth = node.get("/Parent"), depth + 1
+    if "/MediaBox" not in page:
+        page.MediaBox = pikepdf.Array([0, 0, 612, 792])
+
+
+def write_binder(
+    run: Run,
+    output: Path,
+    *,
+    records: Sequence[Record] | None = None,
+    selection: Selection | None = None,
+    workers: int = 2,
+) -> None:
+    """Render and assemble the binder for ``run`` (only ``records`` when given) and write it atomically.
+
+    Args:
+        run: A finished validation run.
+        output: Where the PDF goes; written through a temp file and ``os.replace``.
+        records: The records to bind (a request binder); all of the run's records when None.
+        selection: The selection that chose ``records``, shown on the cover and the exceptions page.
+        workers: 2 renders summary pages in a second process for big binders; 1 keeps everything in-process.
+            The output is byte-identical either way.
+    """
+    gc.freeze()  # the run's objects stay alive throughout; keep the collector from rescanning them
+    _mark("start")
+    plan = _plan(run, list(run.records) if records is None else records, selection)
+    if records is None:  # a full binder carries the profile's analyses (gap map, readiness); a request one not
+        from evidence_kit._api import analysis_pages
+
+        plan.analyses = [(n, t, pikepdf.open(io.BytesIO(b))) for n, t, b in analysis_pages(run)]
+    try:
+        _build(plan, output, workers)
+        _mark("attachments + save")
+    finally:
+        for e in plan.entries:
+            for s in e.sources:
+                if s.pdf is not None:
+                    s.pdf.close()
+        for _, _, apdf in plan.analyses:
+            apdf.close()
+        gc.unfreeze()
+
+
+def _build(plan: Plan, output: Path, workers: int) -> None:
+    global _PENDING
+    config = plan.run.config
+    out = pikepdf.new()
+    shared: dict[bytes, pikepdf.Object] = {}
+    _mark("plan")
+    _PENDING = [e.view for e in plan.entries]
+    try:
+        if len(_PENDING) >= PARALLEL_MIN and workers >= 2 and "fork" in mp.get_all_start_methods():
+            with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
+                pending = pool.submit(_render_pending)
+                _open_sources(plan, out, shared)
+                _mark("open + copy sources (overlapped)")
+                summary_bytes, counts, summary_links = pending.result()
+        else:
+            _open_sources(plan, out, shared)
+            _mark("open + copy sources")
+            summary_bytes, counts, summary_links = _render_pending()
+    finally:
+        _PENDING = []
+    start = 0
+    for e, c in zip(plan.entries, counts, strict=True):
+        e.gen_start, e.gen_count = start, c
+        start += c
+    # pass 1: count the front matter, then place the body and render the back matter
+    _mark("summaries")
+    _, front_count, _, front_anchors = _render_front(plan, dry=True)
+    plan.pages_of.update(front_anchors)
+    plan.front_count = page = front_count
+    for i, (_, _, apdf) in enumerate(plan.analyses):
+        plan.pages_of[f"an:{i}"] = page
+        page += len(apdf.pages)
+    seen_sec: set[str] = set()
+    for e in plan.entries:
+        e.first_page = page
+        plan.pages_of[e.key] = page
+        plan.pages_of.setdefault(f"t:{e.type_key}", page)
+        if e.section.key not in seen_sec:
+            seen_sec.add(e.section.key)
+            plan.pages_of[f"s:{e.section.key}"] = page
+        page += e.gen_count + sum(len(src.pages) for src in e.sources)
+    body_end = nxt = page
+    for sec in reversed(plan.sections):  # an empty section points at the next non-empty one (or the back matter)
+        nxt = plan.pages_of.setdefault(f"s:{sec.key}", nxt)
+    _mark("front dry run + placement")
+    back_bytes, back_links, back_anchors = _render_back(plan)
+    back = pikepdf.open(io.BytesIO(back_bytes))
+    back_pages = _leaf_pages(back)
+    for key, p in back_anchors.items():
+        plan.pages_of[key] = body_end + p
+    plan.total = body_end + len(back_pages)
+    # pass 2: the front matter with real page labels (same layout, so the same page count)
+    _mark("back matter")
+    front_bytes, count2, front_links, front_anchors = _render_front(plan)
+    if count2 != front_count:
+        raise RuntimeError(f"front matter changed length between passes ({front_count} -> {count2})")
+    for key, p in front_anchors.items():
+        plan.pages_of[key] = p
+
+    _mark("front matter")
+    summaries = pikepdf.open(io.BytesIO(summary_bytes))
+    front = pikepdf.open(io.BytesIO(front_bytes))
+    try:
+        page_objs: list[pikepdf.Object] = []
+        stamps: list[Stamp] = []
+
+        def add(obj: pikepdf.Object, st: Stamp) -> pikepdf.Object:
+            new = out.copy_foreign(obj)
+            out._add_page(new, first=False)
+            page_objs.append(new)
+            stamps.append(st)
+            return new
+
+        front_pages = [add(p, Stamp("front matter", False, None)) for p in _leaf_pages(front)]
+        for _, title, apdf in plan.analyses:
+            for ap in apdf.pages:
+                _inherit(ap.obj)
+                new = out.copy_foreign(ap.obj)
+                out._add_page(new, first=False)
+                page_objs.append(new)
+                llx, lly, urx, ury = (float(v) for v in new.MediaBox)
+                stamps.append(Stamp(title, False, (llx, lly, urx, ury, int(new.get("/Rotate", 0)) % 360, None)))
+        summary_pages = _leaf_pages(summaries)
+        for e in plan.entries:
+            st = Stamp(e.rec.id, e.view.confidential, None)
+            for gp in summary_pages[e.gen_start : e.gen_start + e.gen_count]:
+                add(gp, st)
+            for src in e.sources:
+                for new, geo in src.pages:
+                    out._add_page(new, first=False)
+                    page_objs.append(new)
+                    stamps.append(Stamp(e.rec.id, e.view.confidential, geo))
+        back_objs = [add(p, Stamp("appendix", False, None)) for p in back_pages]
+
+        _mark("merge")
+
+        # links
+        def dest(key: str) -> pikepdf.Array:
+            return pikepdf.Array([page_objs[plan.pages_of[key]], pikepdf.Name.Fit])
+
+        annots: dict[int, list[pikepdf.Object]] = {}
+
+        def link(page_index: int, lk: Link) -> None:
+            if lk.target not in plan.pages_of:
+                return
+            annots.setdefault(page_index, []).append(
+                out.make_indirect(
+                    pikepdf.Dictionary(
+                        Type=pikepdf.Name.Annot,
+                        Subtype=pikepdf.Name.Link,
+                        Rect=pikepdf.Array([round(v, 2) for v in lk.rect]),
+                        Border=pikepdf.Array([0, 0, 0]),
+                        Dest=dest(lk.target),
+                    )
+                )
+            )
+
+        for lk in front_links:
+            link(lk.page, lk)
+        for lk in back_links:
+            link(body_end + lk.page, lk)
+        starts = [e.gen_start for e in plan.entries]  # ascending: the summaries are rendered in entry order
+        for lk in summary_links:
+            owner = plan.entries[bisect.bisect_right(starts, lk.page) - 1]
+            link(owner.first_page + lk.page - owner.gen_start, lk)
+        for i, lst in annots.items():
+            existing = page_objs[i].get("/Annots")
+            page_objs[i].Annots = pikepdf.Array([*(existing or []), *lst])
+
+        _mark("links")
+        # stamps
+        prefix = str(config.binder.get("bates_prefix", "EK-"))
+        fonts = pikepdf.Dictionary(
+            EKStamp=out.make_indirect(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.Font,
+                    Subtype=pikepdf.Name.Type1,
+                    BaseFont=pikepdf.Name.Helvetica,
+                    Encoding=pikepdf.Name.WinAnsiEncoding,
+                )
+            ),
+            EKStampB=out.make_indirect(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.Font,
+                    Subtype=pikepdf.Name.Type1,
+                    BaseFont=pikepdf.Name("/Helvetica-Bold"),
+                    Encoding=pikepdf.Name.WinAnsiEncoding,
+                )
+            ),
+        )
+        total = len(page_objs)
+        foia = bool(getattr(config, "foia_confidential", False))
+        patched: set[tuple[int, int]] = set()
+        letter: Geometry = (0.0, 0.0, 612.0, 792.0, 0, None)
+        for n, (obj, st) in enumerate(zip(page_objs, stamps, strict=True), 1):
+            geo = st.geometry or letter
+            right = st.record if len(st.record) <= 60 else st.record[:57] + "..."
+            marks = " · ".join(m for m, on in ((CONFIDENTIAL, st.confidential), (FOIA_NOTICE, foia)) if on)
+            ops = _stamp_ops(geo, f"{prefix}{n:06d}", f"page {n} of {total}", right, marks)
+            _stamp_page(out, obj, geo, ops, fonts, patched)
+
+        _mark("stamps")
+        # outline: front matter, sections -> record types -> records (-> source files), appendices
+        with out.open_outline() as outline:
+
+            def item(title: str, key_or_page: str | int) -> pikepdf.OutlineItem:
+                page = plan.pages_of[key_or_page] if isinstance(key_or_page, str) else key_or_page
+                return pikepdf.OutlineItem(title, pikepdf.Array([page_objs[page], pikepdf.Name.Fit]))
+
+            root = [
+                item("Cover", "cover"),
+                item("Readiness summary", "readiness"),
+                item("Table of contents", "toc"),
+                item("Exceptions", "exceptions"),
+            ]
+            logs = item("Logs", "log:complaint")
+            logs.children.extend(item(title, key) for _, title, key in LOGS)
+            root.append(logs)
+            root.extend(item(title, f"an:{i}") for i, (_, title, _) in enumerate(plan.analyses))
+            by_type: dict[str, list[Entry]] = {}
+            for e in plan.entries:
+                by_type.setdefault(e.type_key, []).append(e)
+            for sec in plan.sections:
+                if not any(c.records for c in sec.children):  # listed, so the outline shows every area
+                    root.append(item(f"{sec.title} (no records)", f"s:{sec.key}"))
+                    continue
+                s_item = item(sec.title, f"s:{sec.key}")
+                for child in sec.children:
+                    t_item = item(plan.child_title(child), f"t:{child.key}")
+                    for e in by_type.get(child.key, ()):
+                        r_item = item(e.rec.id, e.key)
+                        p = e.first_page + e.gen_count
+                        for s in e.sources:
+                            if s.pages:
+                                r_item.children.append(item(s.file, p))
+                                p += len(s.pages)
+                        t_item.children.append(r_item)
+                    s_item.children.append(t_item)
+                root.append(s_item)
+            root.extend(item(title, f"app:{i}") for i, (title, _) in enumerate(plan.appendices))
+            root += [item("Integrity manifest", "manifest"), item("Index", "index")]
+            outline.root.extend(root)
+
+        out.Root.PageLabels = pikepdf.Dictionary(
+            Nums=pikepdf.Array(
+                [0, pikepdf.Dictionary(S=pikepdf.Name.r), plan.front_count, pikepdf.Dictionary(S=pikepdf.Name.D)]
+            )
+        )
+        out.Root.PageMode = pikepdf.Name.UseOutlines
+        _mark("outline + labels")
+        _attach_and_save(plan, out, output)
+        del front_pages, back_objs
+    finally:
+        for d in (summaries, front, back):
+            d.close()
+
+
+def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
+    run, config, report = plan.run, plan.run.config, plan.run.report
     when = _pdf_date(config.as_of)
+    wanted = {e.rec.location.file for e in plan.entries} | {a for e in plan.entries for a in e.rec.attachments}
     for o in report.inputs:
-        if o.bound and not o.file.lower().endswith(".pdf"):
-            data = (config.bundle / o.file).read_bytes()
+        if o.bound and o.file in wanted and not o.file.lower().endswith(".pdf"):
             out.attachments[o.file] = pikepdf.AttachedFileSpec(
                 out,
-                data,
+                (config.bundle / o.file).read_bytes(),
                 filename=o.file,
                 description=f"Original export, SHA-256 {o.sha256}",
+                mime_type=_mime(o.file),
                 creation_date=when,
                 mod_date=when,
             )
-    out.attachments["evidence-kit-manifest.json"] = pikepdf.AttachedFileSpec(
-        out,
-        json.dumps(manifest(run), indent=2, sort_keys=True).encode(),
-        filename="evidence-kit-manifest.json",
-        mime_type="application/json",
-        description="SHA-256 of every input file and every record",
-        creation_date=when,
-        mod_date=when,
-    )
-    out.attachments["evidence-kit-report.json"] = pikepdf.AttachedFileSpec(
-        out,
-        report_to_json(report).encode(),
-        filename="evidence-kit-report.json",
-        mime_type="application/json",
-        description="The validation report",
-        creation_date=when,
-        mod_date=when,
-    )
-
-    out.docinfo["/Title"] = f"Evidence binder — {config.establishment.get('name', report.bundle)}"
+    for name, data, desc in (
+        (
+            "evidence-kit-manifest.json",
+            json.dumps(manifest(run, [e.rec for e in plan.entries]), sort_keys=True, separators=(",", ":")),
+            "SHA-256 of every input file and every record",
+        ),
+        ("evidence-kit-report.json", report_to_json(report), "The validation report"),
+    ):
+        out.attachments[name] = pikepdf.AttachedFileSpec(
+            out,
+            data.encode(),
+            filename=name,
+            mime_type="application/json",
+            description=desc,
+            creation_date=when,
+            mod_date=when,
+        )
+    title = f"Evidence binder — {config.establishment.get('name', report.bundle)}"
+    out.docinfo["/Title"] = title
     out.docinfo["/Producer"] = f"evidence-kit {report.tool_version}"
     out.docinfo["/CreationDate"] = when
     out.docinfo["/ModDate"] = when
     with out.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-        meta["dc:title"] = str(out.docinfo["/Title"])
+        meta["dc:title"] = title
+        meta["dc:description"] = f"Bundle SHA-256 {plan.digest}"
         meta["xmp:CreateDate"] = config.as_of.isoformat()
-        meta["pdf:Keywords"] = f"evidence-kit bundle-sha256:{digest}"
-    out.Root.PageMode = pikepdf.Name.UseOutlines
-    _keep_form_fields(out)
+        meta["xmp:ModifyDate"] = config.as_of.isoformat()
+        meta["pdf:Producer"] = f"evidence-kit {report.tool_version}"
+        meta["pdf:Keywords"] = f"evidence-kit bundle-sha256:{plan.digest}"
     with atomic_write(output) as fh:
         out.save(fh, deterministic_id=True)
-    for src in opened:
-        src.close()
-    gen.close()
+
+
+def _mime(name: str) -> str:
+    suffix = name.lower().rsplit(".", 1)[-1]
+    return {"json": "application/json", "jsonl": "application/jsonl", "xml": "application/xml", "csv": "text/csv"}.get(
+        suffix, "application/octet-stream"
+    )

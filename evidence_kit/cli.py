@@ -95,7 +95,6 @@ def _exit_for(report: Report, fail_on: str) -> ExitCode:
 _common = [
     click.argument("bundle", type=click.Path(path_type=Path)),
     click.option("--config", "config_file", type=click.Path(path_type=Path), help="Use this config file."),
-    click.option("--select", multiple=True, help="Only rules whose code starts with this (repeatable)."),
     click.option("--ignore", multiple=True, help="Skip rules whose code starts with this (repeatable)."),
     click.option(
         "--fail-on",
@@ -151,6 +150,7 @@ def _cache(cache_dir: Path | None, no_cache: bool) -> Path | None:
 @cli.command()
 @_with_common
 @_with_nightly
+@click.option("--select", multiple=True, help="Only rules whose code starts with this (repeatable).")
 @click.option("--format", "fmt", default="text", help="Report format: text, json, html, or any plugin format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here (atomically).")
 @click.option("--baseline", type=click.Path(path_type=Path), help="Earlier JSON report: only new findings fail.")
@@ -213,6 +213,12 @@ def validate(
     help="Where to write the binder PDF (atomically).",
 )
 @click.option("--profile", help="Binder profile (default: the bundle's, else fda-qmsr).")
+@click.option(
+    "--select",
+    multiple=True,
+    help="Request binder: only records matching KEY:VALUE (id:, type:, device:, lot:, from:, to:; repeatable; "
+    "same key = OR, different keys = AND).",
+)
 def build(
     bundle: Path,
     config_file: Path | None,
@@ -230,7 +236,8 @@ def build(
         result = build_binder(
             bundle,
             output,
-            overrides=_overrides(select, ignore, fail_on, as_of, profile),
+            select=select,
+            overrides=_overrides((), ignore, fail_on, as_of, profile),
             config_file=config_file,
             disabled=disable,
             progress=tick,

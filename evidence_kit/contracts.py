@@ -314,13 +314,17 @@ class MappedProfile:
     type_titles: Mapping[str, str] = field(default_factory=dict)
     appendices: tuple[tuple[str, str], ...] = ()
 
+    def section_key(self, record: Record, mapping: Mapping[str, str]) -> str:
+        """Return the key of the section ``record`` goes into (by its type; subclasses may look at more)."""
+        return mapping.get(record.type, self.fallback)
+
     def sections(self, report: Report, records: RecordSet, extra_map: Mapping[str, str]) -> Sequence[Section]:
         """Group ``records`` into the profile's sections."""
         mapping = {**self.type_map, **extra_map}
         known = {key for key, _ in self.section_titles}
         grouped: dict[str, dict[str, list[Record]]] = {key: {} for key in known}
         for rec in records:
-            key = mapping.get(rec.type, self.fallback)
+            key = self.section_key(rec, mapping)
             grouped[key if key in known else self.fallback].setdefault(rec.type, []).append(rec)
         out = []
         for key, title in self.section_titles:

@@ -240,6 +240,42 @@ MODES = [
         "Sealer platen temperature drift",
     ),
 ]
+# Integrated risk management (ISO 14971 via ISO 13485 7.1): each complaint mode's failure mode, the harm a
+# reportable event caused, and the hazard of RMF-LVP-001 it belongs to.
+F_RMF = "exports/eqms/risk_management_file.json"
+RMF_ID = "RMF-LVP-001"
+MODE_RISK = {
+    "occlusion": ("Occlusion alarm late", "Infiltration or extravasation", "HAZ-02"),
+    "battery": ("Battery run time below specification", "Interruption of critical therapy", "HAZ-03"),
+    "keypad": ("Keypad entries not registered", "Delay in therapy", "HAZ-03"),
+    "door": ("Cassette door latch not engaged", "Delay in therapy", "HAZ-03"),
+    "display": ("Display backlight flicker", "Delay in therapy", "HAZ-03"),
+    "free-flow": ("Free flow on cassette door opening", "Overdose", "HAZ-01"),
+    "use-error": ("Rate programming error by user", "Delay in therapy", "HAZ-03"),
+    "leak": ("Y-site leak", "Blood loss", "HAZ-04"),
+    "clamp": ("Roller clamp crack", "Delay in therapy", "HAZ-03"),
+    "particulate": ("Particulate in fluid path", "Embolism", "HAZ-05"),
+    "packaging": ("Sterile barrier breach", "Infection", "HAZ-05"),
+    "label-mixup": ("Label mix-up", "Wrong set used", "HAZ-06"),
+    "tubing": ("Tubing outside diameter out of tolerance", "Delay in therapy", "HAZ-03"),
+}
+# (hazard id, description, extra failure modes, harms, severity, probability, control, option, verified by)
+HAZARDS = [
+    ("HAZ-01", "Over-infusion (uncontrolled free flow)", ["Roller clamp fails to close"], ["Overdose"], "critical",
+     "remote", "Door-open free-flow interlock (firmware 3.4.1)", "inherent-safety", ("design_change", "DCR-2025-001")),
+    ("HAZ-02", "Occlusion not detected", [], ["Infiltration or extravasation"], "serious", "occasional",
+     "Occlusion alarm threshold verified at final test", "protective-measure", ("capa", "Occlusion")),
+    ("HAZ-03", "Interruption or delay of therapy", [], ["Interruption of critical therapy", "Delay in therapy"],
+     "serious", "probable", "Battery capacity and keypad function tested on every pump", "protective-measure",
+     ("capa", "Battery")),
+    ("HAZ-04", "Loss of fluid path integrity", ["Drip chamber crack"], ["Blood loss"], "serious", "occasional",
+     "Y-site bonding cure time of at least 45 s", "inherent-safety", ("design_change", "DCR-2026-002")),
+    ("HAZ-05", "Contamination of the fluid path", [], ["Embolism", "Infection"], "critical", "remote",
+     "Pouch seal validation and seal-width inspection", "protective-measure", ("capa", "Pouch")),
+    ("HAZ-06", "Wrong administration set used (labeling mix-up)", [], ["Wrong set used"], "serious", "remote",
+     "Line clearance and five-item label inspection", "protective-measure", ("controlled_document", "WI-LBL-004-C")),
+]  # fmt: skip
+
 DRUGS = ["heparin", "vancomycin", "norepinephrine", "normal saline", "potassium chloride", "insulin", "cefazolin"]
 
 # (doc_number, rev, title, effective, superseded, author, approver, change, sections)
@@ -268,7 +304,22 @@ DOCS: list[tuple[str, str, str, dt.date, dt.date | None, Person, Person, str]] =
      "Six-monthly reviews; QMSR inputs."),
     ("SOP-QA-030", "C", "Internal Audit", dt.date(2024, 4, 1), None, SATO, WHITFIELD,
      "Auditor independence statement."),
+    ("QM-001", "A", "Quality Manual", dt.date(2026, 2, 2), None, WHITFIELD, WHITFIELD,
+     "QMSR transition: QMS documented to ISO 13485:2016 and 21 CFR 820.10(a)."),
+    ("SOP-RM-001", "C", "Risk Management", dt.date(2025, 3, 3), None, KOWALSKI, WHITFIELD,
+     "Post-production information from complaints and nonconformances feeds the risk file."),
+    ("SOP-MET-004", "B", "Calibration of Monitoring and Measuring Equipment", dt.date(2025, 9, 8), None, KOWALSKI,
+     OKAFOR, "Calibration intervals set from usage; out-of-tolerance impact assessment."),
 ]  # fmt: skip
+
+# The QMSR terminology seeds: text added to one revision's procedure body (the other revisions stay clean).
+# Each retired citation or term not marked historical is a seeded terminology.* defect (see _documents).
+SOP_EXTRA = {
+    ("SOP-DC-001", "H"): "Document numbering and the approval matrix follow 21 CFR 820.40 and Form DC-F1.",
+    ("WI-LBL-004", "C"): "Label control per 820.120: file the signed checklist in the DHR of the lot.",
+    ("SOP-QA-020", "D"): "Management with executive responsibility chairs each review and approves its outputs.",
+    ("SOP-QA-012", "D"): "Complaint files (formerly kept under 21 CFR 820.198) are kept as described here.",
+}
 
 # Who signs under which procedure, trained a week before the revision took effect (or at hire).
 TRAINING_PLAN = {
@@ -356,6 +407,7 @@ def _block(story: _Story, block: int, out: dict[str, list[Any]]) -> None:
     mrs = _management_reviews(story, block)
     forms = _intake_forms(story, block, lots)
     _seed_defects(story, block, complaints, capas, ncs, audits, mdrs, lots, service, crs, dcrs, mrs, forms)
+    _risk_links(story, complaints, capas, ncs, forms)
     out["complaints"] += complaints
     out["capas"] += capas
     out["ncs"] += ncs
@@ -1018,6 +1070,112 @@ def _intake_forms(story: _Story, block: int, lots: list[_Lot]) -> list[dict[str,
     return out
 
 
+def _risk_links(
+    story: _Story,
+    complaints: list[dict[str, Any]],
+    capas: list[dict[str, Any]],
+    ncs: list[dict[str, Any]],
+    forms: list[dict[str, Any]],
+) -> None:
+    """Link complaints, nonconformances and CAPAs to RMF-LVP-001, and seed the risk.* defects (no RNG draws)."""
+    b = story.bundle
+    seeded = {d.record for d in b.defects}
+    for c in complaints:
+        mode, harm, hazard = MODE_RISK[c["_mode"]]
+        c["failure_mode"] = mode
+        c["harm"] = harm if (c.get("mdr_decision") or {}).get("reportable") else "No harm"
+        c["risk_ids"] = [hazard]
+    # a failure mode the risk file has never seen: the touchscreen froze (post-production information)
+    c = next(x for x in complaints if x["_mode"] == "use-error" and x["id"] not in seeded)
+    c["description"] = ("Touchscreen froze during rate programming; the pump had to be restarted before the "
+                        "infusion could start.")  # fmt: skip
+    c["investigation"]["findings"] = "Event log shows a watchdog reset during programming; firmware team reviewing."
+    c["failure_mode"] = "Touchscreen freeze during programming"
+    b.defect("risk.new-hazard", F_COMPLAINTS, c["id"], "/failure_mode",
+             "touchscreen freeze during programming: a failure mode RMF-LVP-001 does not list",
+             "ISO 14971 10.4 / ISO 13485 7.1: post-production information must be fed back into the risk file; a "
+             "new failure mode that never reaches it means the risk estimate is out of date.")  # fmt: skip
+    for n in ncs:
+        if n["_mode"] in MODE_RISK:
+            n["risk_ids"] = [MODE_RISK[n["_mode"]][2]]
+        else:
+            n["risk_none"] = {"none": True, "reason": "Workmanship or documentation nonconformity; no hazard of "
+                              f"{RMF_ID} is concerned."}  # fmt: skip
+    for capa in capas:
+        linked: str | None = next(
+            (MODE_RISK[m.key][2] for m in MODES if m.capa_title and capa["title"] == m.capa_title), None
+        )
+        if linked is None and capa["title"].startswith(("Label roll", "Administration-set", "Qualify a second")):
+            linked = "HAZ-06" if capa["title"].startswith("Label") else "HAZ-03"
+        if linked:
+            capa["risk_ids"] = [linked]
+            capa["risk_evaluation"] = (
+                f"Failure mode is in {RMF_ID} under {linked}; occurrence re-estimated with the complaint and NC "
+                "data; risk remains acceptable after the action."
+            )
+        else:
+            capa["risk_none"] = {"none": True, "reason": "QMS process finding; no product hazard concerned."}
+            capa["risk_evaluation"] = f"No effect on the risks in {RMF_ID}; the risk file was not changed."
+    capa = next(x for x in capas if x.get("risk_ids") and x["status"] == "closed" and x["id"] not in seeded)
+    del capa["risk_evaluation"]
+    b.defect("risk.capa-evaluation-missing", F_CAPAS, capa["id"], "/risk_evaluation",
+             f"closed product CAPA ({capa['title']}) never evaluated its effect on the risk file",
+             "ISO 13485 8.5.2(e) and 7.1: a CAPA must weigh the problem and the action against the estimated "
+             "risks; without it nobody decided whether the hazard's risk was still acceptable.")  # fmt: skip
+    forms[0]["risk"] = ("Drip chamber crack", "No harm", "HAZ-04")
+    forms[1]["risk"] = ("", "", "")
+    b.defect("risk.reference-missing", f"forms/complaint_intake/{forms[1]['id']}_intake.pdf", forms[1]["id"],
+             "/risk_ids", "intake form's risk section left blank: no hazard id and no statement that none applies",
+             "ISO 13485 8.2.2 and 7.1: a complaint that may be over-infusion has to be checked against the risk "
+             "file; a blank risk section means nobody did.")  # fmt: skip
+
+
+def _risk_file(b: Bundle, capas: list[dict[str, Any]]) -> None:
+    """Write RMF-LVP-001: hazards with the modes' failure modes, harms and verified controls."""
+    hazards, controls = [], []
+    for n, (hid, text, extra, harms, sev, prob, control, option, (rtype, rid)) in enumerate(HAZARDS, 1):
+        modes = [m for m, _h, h in MODE_RISK.values() if h == hid] + extra
+        rc = f"RC-{n:02d}"
+        hazards.append({"id": hid, "description": text, "failure_modes": modes,
+                        "hazardous_situations": [{"id": f"HS-{n:02d}", "description": f"{text} during infusion",
+                                                  "harms": harms, "severity": sev, "probability": prob,
+                                                  "risk_control_ids": [rc]}]})  # fmt: skip
+        if rtype == "capa":  # verified by the CAPA that fixed the failure mode (first block's id)
+            capa = next(c for c in capas if c["title"].startswith(rid))
+            rid, at = capa["id"], capa.get("effectiveness", {}).get("at", capa["opened_at"])
+        else:
+            at = "2025-03-31" if rid.startswith("DCR-2025") else "2026-01-22" if rid.startswith("DCR") else "2025-06-02"
+        controls.append({"id": rc, "description": control, "option": option,
+                         "verification": {"method": "Verification test or inspection record", "result": "Pass",
+                                          "at": at, "ref": {"type": rtype, "id": rid}}})  # fmt: skip
+    b.add_json(F_RMF, [{"id": RMF_ID, "product": "LVP-200 pump and LVP administration sets", "rev": "D",
+                        "approved_at": "2024-10-14", "review_date": "2026-03-16", "hazards": hazards,
+                        "risk_controls": controls}])  # fmt: skip
+
+
+def _mdf_index(b: Bundle) -> None:
+    """The medical device file index of the LVP-200 family (ISO 13485:2016 4.2.3)."""
+    b.add(
+        "records/mdf/MDF-LVP-200_medical-device-file-index.pdf",
+        _pdf.text_pdf(
+            COMPANY,
+            "Medical Device File index: LVP-200 pump and LVP administration sets",
+            "MDF-LVP-200 rev 4",
+            [
+                "Medical device file per ISO 13485:2016 4.2.3 and 21 CFR 820.10(a). Each entry names the "
+                "controlled document that holds it.",
+                "1 General description, intended use and labeling: LBL-LVP-200, LBL-AS-2020, LBL-AS-3015.",
+                "2 Product specifications: SPEC-LVP-200 rev K, SPEC-AS-2020 rev F.",
+                "3 Manufacturing, packaging, storage, handling and distribution: WI-PRD-011, SOP-LBL-007, WI-LBL-004.",
+                "4 Measuring and monitoring: final test TP-LVP-200 rev H; lot release certificates.",
+                "5 Installation and servicing: SOP-SRV-002; service manual SM-LVP-200 rev C.",
+                f"6 Risk management file: {RMF_ID} rev D (SOP-RM-001).",
+            ],
+            f"{COMPANY} Regulatory Affairs",
+        ),
+    )
+
+
 # --- seeded defects --------------------------------------------------------------------------------
 
 
@@ -1345,6 +1503,8 @@ def _write(story: _Story, out: dict[str, list[Any]]) -> None:
     _training(story)
     _documents(story)
     _forms(b, out["forms"])
+    _risk_file(b, out["capas"])
+    _mdf_index(b)
     del rng
 
 
@@ -1608,7 +1768,7 @@ def _documents(story: _Story) -> None:
             "doc_number": number,
             "rev": rev,
             "title": title,
-            "kind": "work-instruction" if number.startswith("WI") else "sop",
+            "kind": {"WI": "work-instruction", "QM": "quality-manual"}.get(number[:2], "sop"),
             "status": "superseded" if end else "effective",
             "effective_date": start.isoformat(),
             "change_description": change,
@@ -1639,15 +1799,17 @@ def _documents(story: _Story) -> None:
             author.sign(local_time(weekday_on_or_after(approved - days(3)), 11, 0), "authored", story.sig_id())
         ]
         register.append(entry)
+        rel = f"sops/{number}_rev-{rev}_{title.lower().replace(' ', '-')}.pdf"
+        _terminology_defects(b, rel, number, rev)
         b.add(
-            f"sops/{number}_rev-{rev}_{title.lower().replace(' ', '-')}.pdf",
+            rel,
             _pdf.sop_pdf(
                 COMPANY,
                 number,
                 rev,
                 title,
                 start.isoformat(),
-                _sop_sections(number, title),
+                _sop_sections(number, rev, title),
                 [
                     (author.name, "authored", entry["signatures"][0]["signed_at"]),
                     (approver.name, "approved", approval_at or ""),
@@ -1657,13 +1819,40 @@ def _documents(story: _Story) -> None:
     b.add_json(F_DOCS, register)
 
 
-def _sop_sections(number: str, title: str) -> list[tuple[str, str]]:
+def _terminology_defects(b: Bundle, rel: str, number: str, rev: str) -> None:
+    """Record the terminology.* defects seeded into one SOP revision's PDF text (page 1)."""
+    record = rel.rsplit("/", 1)[1].removesuffix(".pdf")
+    why_cite = ("Procedures in force on the inspection date that cite reserved QSR sections as current law show "
+                "the QMSR transition (2 Feb 2026) never reached them; an investigator reads the procedure as "
+                "unmaintained (ISO 13485 4.2.4).")  # fmt: skip
+    seeds = {
+        ("SOP-QA-015", "F"): [("terminology.retired-citation", "the CAPA procedure cites 21 CFR 820.100 as its "
+                               "basis, not ISO 13485:2016 8.5.2", why_cite)],
+        ("SOP-DC-001", "H"): [("terminology.retired-citation", "document control cites 21 CFR 820.40 for the "
+                               "approval matrix", why_cite)],
+        ("WI-LBL-004", "C"): [
+            ("terminology.retired-citation", "the label inspection instruction cites 820.120", why_cite),
+            ("terminology.retired-term", "the instruction files the checklist in the 'DHR' and never names the "
+                                         "production record",
+             "The QMSR dropped the DHR; ISO 13485 7.5.1 calls it the production (device or batch) record. A work "
+             "instruction still on the old term shows labeling was not re-trained for the QMSR."),
+        ],
+        ("SOP-QA-020", "D"): [("terminology.retired-term", "management review is chaired by 'management with "
+                               "executive responsibility', never 'top management'",
+                               "ISO 13485 5.1/5.6 assign management review to top management; the old QSR term "
+                               "leaves it unclear who is accountable under the QMSR.")],
+    }  # fmt: skip
+    for code, what, why in seeds.get((number, rev), []):
+        b.defect(code, rel, record, None, what, why)
+
+
+def _sop_sections(number: str, rev: str, title: str) -> list[tuple[str, str]]:
     body = {
         "SOP-QA-012": "Receive, record, evaluate and investigate complaints per ISO 13485:2016 8.2.2. Every "
         "complaint file holds the elements of 21 CFR 820.35(a)(1)-(7) and an MDR reportability decision with its "
         "rationale under Part 803. Complaints not investigated carry a written justification.",
-        "SOP-QA-015": "Corrective and preventive action per ISO 13485:2016 8.5.2 and 8.5.3: review, cause, need "
-        "evaluation, plan, verification of no adverse effect, and an effectiveness check before closure.",
+        "SOP-QA-015": "Corrective and preventive action per 21 CFR 820.100 and ISO 13485:2016 8.5.3: review, cause, "
+        "need evaluation, plan, verification of no adverse effect, and an effectiveness check before closure.",
         "SOP-RA-003": "Medical device reporting per 21 CFR 803: 30-day reports within 30 calendar days of "
         "awareness, 5-day reports within 5 work days, supplements within 30 days of new information.",
         "SOP-LBL-007": "Labeling and packaging controls per 21 CFR 820.45: examine labeling for accuracy before "
@@ -1677,7 +1866,21 @@ def _sop_sections(number: str, title: str) -> list[tuple[str, str]]:
         "SOP-QA-030": "Internal audits per ISO 13485:2016 8.2.4 by auditors independent of the audited work.",
         "SOP-DC-001": "Document control per ISO 13485:2016 4.2.4: approval before issue, revision status, "
         "obsolete documents withdrawn from points of use.",
+        "QM-001": "The quality management system of the Duluth site is documented to ISO 13485:2016 4.2.2 and "
+        "21 CFR 820.10(a). Top management sets the quality policy and measurable quality objectives per "
+        "ISO 13485:2016 5.3 and reviews them in management review (SOP-QA-020). The medical device file of "
+        "each product family is indexed per ISO 13485:2016 4.2.3.",
+        "SOP-MET-004": "Calibration of monitoring and measuring equipment per ISO 13485:2016 7.6: intervals, "
+        "traceability to national standards, and an impact assessment of product measured with equipment found "
+        "out of tolerance. Calibration records are kept in the metrology system.",
+        "SOP-RM-001": "Risk management per ISO 14971:2019 and ISO 13485:2016 7.1: one risk management file per "
+        "product family with hazards, failure modes, hazardous situations, harms and verified risk controls. "
+        "Complaint failure modes and harms are compared with the file at each complaint review; a failure "
+        "mode not in the file is evaluated as post-production information (ISO 14971:2019 10.4).",
     }[number]
+    extra = SOP_EXTRA.get((number, rev))
+    if extra:
+        body += " " + extra
     return [
         ("Purpose", f"This procedure defines {title.lower()} at {COMPANY}, Duluth, MN."),
         ("Scope", "All Class II infusion pumps and administration sets made or serviced at the Duluth site."),
@@ -1737,6 +1940,9 @@ def _forms(b: Bundle, forms: list[dict[str, Any]]) -> None:
             ("CorrectionsNone", "Corrections (none, because)", f["corrections_none"]),
             ("ReplyNone", "Reply to complainant", f["reply"]["reason"]),
             ("Status", "Status", f["status"]),
+            ("FailureMode", "Failure mode", f["risk"][0]),
+            ("Harm", "Harm", f["risk"][1]),
+            ("RiskIDs", "Risk file ids (RMF-LVP-001)", f["risk"][2]),
         ]
         checks = {"Is_Complaint": True, "Fails_Specification": True, "Investigated": True, "Corrective_Action": False}
         b.add(rel, _pdf.acroform_pdf(COMPANY, "Complaint Intake Form", fields, checks))
@@ -1747,6 +1953,6 @@ def _json_inputs() -> str:
         (F_COMPLAINTS, "complaint"), (F_CAPAS, "capa"), (F_NCS, "nonconformance"), (F_AUDITS, "internal_audit"),
         (F_MDR, "mdr_report"), (F_CR, "correction_removal"), (F_DCR, "design_change"),
         (F_MR, "management_review"), (F_DOCS, "controlled_document"), (F_MASTER, "device_master"),
-        (F_DHR, "device_record"),
+        (F_DHR, "device_record"), (F_RMF, "risk_management_file"),
     ]  # fmt: skip
     return "\n".join(f'[[inputs]]\npath = "{p}"\nsource = "json"\nrecord_type = "{t}"\n' for p, t in pairs)

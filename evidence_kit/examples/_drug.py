@@ -39,6 +39,8 @@ F_MR = "exports/qms/management_reviews.json"
 F_IA = "exports/qms/internal_audits.json"
 F_DOCS = "exports/qms/document_register.json"
 F_TRAIN = "exports/lms/training_records.csv"
+F_BCP = "exports/qms/business_continuity_plans.json"
+F_IP = "exports/qms/improvement_plans.json"
 
 RAMAN = Person("Priya Raman", "praman", "Head of Quality Unit")
 BELL = Person("Marcus Bell", "mbell", "QA Specialist")
@@ -100,6 +102,7 @@ def build(seed: int, size: int) -> Bundle:
     _documents(story)
     _training(story)
     _practice_area_evidence(story, out["batches"])
+    _continuity_and_improvement(story)
     b.add("evidence-kit.toml", string.Template(template("qmm-evidence-kit.toml")).substitute())
     b.add("README.md", template("qmm-README.md"))
     return b
@@ -320,6 +323,13 @@ def _capas(story: _Story, devs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return capas
 
 
+# Resources committed by the 2025 management reviews (H1: True, H2: False); the 2026 review names none.
+RESOURCES = {
+    True: "Supplier qualification budget USD 180,000 and 0.5 FTE QA auditor for 2025-H2",
+    False: "Capital request CR-2025-14 (USD 420,000) for the blister-line camera; validation by engineering",
+}
+
+
 def _management_reviews(story: _Story) -> list[dict[str, Any]]:
     inputs = ["feedback", "complaint_handling", "regulatory_reporting", "audits", "process_monitoring",
               "product_monitoring", "corrective_action", "preventive_action", "prior_review_followup",
@@ -338,7 +348,12 @@ def _management_reviews(story: _Story) -> list[dict[str, Any]]:
                 "planned_interval_months": 6,
                 "inputs": inputs,
                 "outputs": [
-                    {"decision": decision, "owner": LIU.name, "due_date": (day + days(150)).isoformat()},
+                    {
+                        "decision": decision,
+                        "owner": LIU.name,
+                        "due_date": (day + days(150)).isoformat(),
+                        **({"resources": RESOURCES[day.month < 7 and day.year == 2025]} if day.year == 2025 else {}),
+                    },
                     {
                         "decision": "Quality KPIs: right-first-time and deviation cycle time reported monthly",
                         "owner": RAMAN.name,
@@ -499,6 +514,14 @@ def _training(story: _Story) -> None:
             when = weekday_on_or_after(start - days(7 + n % 3))
             rows.append([f"LPK-TR-{n:04d}", person.name, person.user_id, number, rev, when.isoformat(),
                          "Classroom + observed practice", "Pass"])  # fmt: skip
+    # annual GMP refreshers on the revisions in force (21 CFR 211.25(a)), inside the record window
+    for year, month in ((2025, 3), (2026, 3)):
+        for number, rev, _title, _start, _body in DOCS:
+            for person in (RAMAN, BELL, HADDAD, WHITAKER):
+                n += 1
+                when = weekday_on_or_after(dt.date(year, month, 2 + n % 20))
+                rows.append([f"LPK-TR-{n:04d}", person.name, person.user_id, number, rev, when.isoformat(),
+                             "Annual refresher quiz", f"{80 + n % 20}% - pass"])  # fmt: skip
     story.bundle.add_csv(
         F_TRAIN, ["RecordNo", "Name", "UserID", "SOP", "Revision", "CompletedOn", "EffectivenessCheck", "Result"], rows
     )
@@ -568,5 +591,71 @@ def _practice_area_evidence(story: _Story, batches: list[dict[str, Any]]) -> Non
             ],
         ),
     }
+    issued = {  # the date each document was issued (its PDF creation date)
+        "quality-policy": "2026-01-12", "business-continuity": "2026-03-16", "APR-2025_metoprolol": "2026-02-27",
+        "APR-2025_lisinopril": "2026-03-06", "continued-process": "2026-02-13", "quality-culture": "2026-07-20",
+    }  # fmt: skip
     for rel, (title, paras) in docs.items():
-        b.add(rel, _pdf.text_pdf(COMPANY, title, "Raleigh, NC site", paras, author))
+        created = next(v for k, v in issued.items() if k in rel)
+        b.add(rel, _pdf.text_pdf(COMPANY, title, "Raleigh, NC site", paras, author, created=created))
+
+
+def _continuity_and_improvement(story: _Story) -> None:
+    """Business-continuity plans (one overdue for review) and the QMM improvement plan (6-month report overdue)."""
+    b = story.bundle
+    b.add_json(F_BCP, [
+        {"id": "LPK-BCP-01", "title": "API and excipient supply continuity",
+         "scope": "All APIs and excipients of the three marketed strengths; dual sourcing and safety stock",
+         "owner": ORTEGA.name, "last_reviewed": "2026-03-16", "next_review_due": "2027-03-16",
+         "exercised_at": "2026-02-24"},
+        {"id": "LPK-BCP-02", "title": "Utilities, MES and laboratory data systems outage recovery",
+         "scope": "Purified water, HVAC, MES and the chromatography data system at the Raleigh site",
+         "owner": WHITAKER.name, "last_reviewed": "2025-09-08", "next_review_due": "2026-09-08",
+         "exercised_at": "2024-10-15"},
+    ])  # fmt: skip
+    plan: dict[str, Any] = {
+        "id": "LPK-IP-2026-01",
+        "site": "Raleigh, NC oral solid dose",
+        "assessment_date": "2026-05-20",
+        "owner": RAMAN.name,
+        "opportunity": {
+            "practice_area": "technical",
+            "description": "Move compression from end-of-batch testing to real-time process monitoring (PAT)",
+        },
+        "actions": [
+            {
+                "id": "IP-A1",
+                "description": "Install NIR tablet-hardness monitoring on press 2",
+                "owner": WHITAKER.name,
+                "due_date": "2026-08-31",
+                "status": "done",
+                "completed_at": "2026-08-21",
+            },
+            {
+                "id": "IP-A2",
+                "description": "Validate the PAT model and alarm limits",
+                "owner": HADDAD.name,
+                "due_date": "2026-11-15",
+                "status": "in-progress",
+            },
+            {
+                "id": "IP-A3",
+                "description": "Train operators and QA reviewers on real-time release review",
+                "owner": RAMAN.name,
+                "due_date": "2027-01-29",
+                "status": "planned",
+            },
+        ],
+        "checkpoints": [
+            {
+                "month": 3,
+                "reported_at": "2026-08-18",
+                "summary": "NIR probe installed on press 2; model calibration batches MT5026 and MT5027 run.",
+            },
+        ],
+    }
+    b.add_json(F_IP, [plan])
+    b.defect("improvement-plan.checkpoint-overdue", F_IP, plan["id"], "/checkpoints",
+             "6-month progress report was due 2026-11-20 and none is recorded",
+             "CDER's QMM programme expects progress on the chosen improvement opportunity 3 and 6 months after "
+             "the assessment; a missed report reads as an improvement plan that stalled.")  # fmt: skip

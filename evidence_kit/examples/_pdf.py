@@ -95,8 +95,14 @@ def sop_pdf(
     return buf.getvalue()
 
 
-def text_pdf(company: str, title: str, header_right: str, paragraphs: Sequence[str], author: str) -> bytes:
-    """Return a plain report PDF (certificates, plans, reports): a title and wrapped paragraphs."""
+def text_pdf(
+    company: str, title: str, header_right: str, paragraphs: Sequence[str], author: str, *, created: str | None = None
+) -> bytes:
+    """Return a plain report PDF (certificates, plans, reports): a title and wrapped paragraphs.
+
+    ``created`` (YYYY-MM-DD) replaces the fixed invariant-mode date in the document info, so the document
+    carries the date it was issued (the gap analysis reads it as the document's date).
+    """
     buf = io.BytesIO()
     c = _canvas(buf, title, author)
     _header(c, company, title, header_right)
@@ -107,7 +113,15 @@ def text_pdf(company: str, title: str, header_right: str, paragraphs: Sequence[s
         y = _wrapped(c, y, para) - 8
     c.showPage()
     c.save()
-    return buf.getvalue()
+    if created is None:
+        return buf.getvalue()
+    out = io.BytesIO()
+    stamp = "D:" + created.replace("-", "") + "120000Z"
+    with pikepdf.open(io.BytesIO(buf.getvalue())) as pdf:
+        pdf.docinfo["/CreationDate"] = stamp
+        pdf.docinfo["/ModDate"] = stamp
+        pdf.save(out, deterministic_id=True, compress_streams=True)
+    return out.getvalue()
 
 
 def label_proof_scan(company: str, title: str, lines: Sequence[str], bars: str) -> bytes:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from evidence_kit import MappedProfile, hookimpl
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from evidence_kit import MappedProfile, Record, RecordSet, Report, hookimpl
+from evidence_kit.contracts import Section
+from evidence_kit_builtin.gap.catalogue import load_catalogue
+from evidence_kit_builtin.gap.evidence import document_kind, kind_matches
 
 SECTIONS = (
     ("commitment", "1 Management Commitment to Quality"),
@@ -25,15 +32,92 @@ TYPE_MAP = {
     "complaint": "apqs",
     "annual_product_review": "apqs",
     "process_monitoring": "technical",
-    "training": "engagement",
     "nonconformance": "apqs",
-    "controlled_document": "general",
+    "design_change": "apqs",
     "internal_audit": "commitment",
+    "training": "engagement",
+    "controlled_document": "general",
     "document": "general",
 }
+
+
+_ROWS = (
+    ("Practice area", "Evidence in this binder"),
+    (
+        "1 Management Commitment to Quality",
+        "Management reviews with decisions and resource commitments, quality objectives and KPIs",
+    ),
+    ("2 Business Continuity", "Business continuity plans, supply-chain risk assessments, capacity planning"),
+    (
+        "3 Advanced Pharmaceutical Quality System",
+        "CAPA and its effectiveness, deviations and investigations (211.192), complaints (211.198), batch records, "
+        "annual product reviews (211.180(e)), change management",
+    ),
+    ("4 Technical Excellence", "Process monitoring, continued process verification, data-integrity program records"),
+    ("5 Employee Engagement and Empowerment", "Training and competency records, quality-culture evidence"),
+)
+
+#: Appendix: what evidence each practice area draws on (regulatory.md §10.2, indicative).
+#: Lines starting with "|" are table rows (the first is the header).
+EVIDENCE_MAP = "\n".join(
+    (
+        "A QMM assessment is not an inspection: it is interview-based and backed by documents. Each practice area "
+        "is scored 1 to 5. The table lists the evidence this binder groups under each area.",
+        *("| " + " | ".join(row) for row in _ROWS),
+    )
+)
+
+
+def kind_map() -> dict[str, str]:
+    """Return document kind -> section key: each practice area's document kinds from the QMM catalogue.
+
+    The catalogue's areas are the section keys (commitment, continuity, apqs, technical, engagement);
+    annual product reviews (21 CFR 211.180(e)) go with the advanced PQS.
+    """
+    out = {kind: req.area for req in load_catalogue("qmm").requirements for kind in req.document_kinds}
+    out.setdefault("annual-product-review", "apqs")
+    return out
+
+
+@dataclass(frozen=True)
+class QmmProfile(MappedProfile):
+    """The QMM layout: records by type, and PDF documents by kind into their practice area's section.
+
+    A ``document`` whose kind (its ``kind`` field, else its title and file name) names a practice-area
+    document kind (``business-continuity-plan``, ``continued-process-verification`` …) goes into that
+    area's section, unless the bundle's ``[binder.sections]`` maps ``document`` itself.
+    """
+
+    kinds: Mapping[str, str] = field(default_factory=dict)
+
+    def section_key(self, record: Record, mapping: Mapping[str, str]) -> str:
+        """Return the practice-area section of a practice-area document, else the section of its type."""
+        if record.type == "document":
+            kind = document_kind(record)
+            for wanted, key in self.kinds.items():
+                if kind_matches(kind, (wanted,)):
+                    return key
+        return super().section_key(record, mapping)
+
+    def sections(self, report: Report, records: RecordSet, extra_map: Mapping[str, str]) -> Sequence[Section]:
+        """Group ``records`` into the sections; a ``[binder.sections]`` entry for ``document`` turns kinds off."""
+        if "document" in extra_map:
+            return MappedProfile.sections(dataclasses.replace(self, kinds={}), report, records, extra_map)
+        return super().sections(report, records, extra_map)
 
 
 @hookimpl
 def evidence_kit_binder_profiles() -> list[MappedProfile]:
     """Register the CDER QMM assessment profile."""
-    return [MappedProfile("qmm", "CDER Quality Management Maturity assessment", SECTIONS, TYPE_MAP, "general")]
+    return [
+        QmmProfile(
+            "qmm",
+            "CDER Quality Management Maturity assessment",
+            SECTIONS,
+            TYPE_MAP,
+            "general",
+            {"capa": "CAPA"},
+            (("Appendix: QMM practice areas and evidence", EVIDENCE_MAP),),
+            kinds=kind_map(),
+        )
+    ]

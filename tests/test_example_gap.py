@@ -1,0 +1,91 @@
+"""The example bundles exercise the gap analysis, the terminology pass and the QMM self-assessment (issue 11)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pikepdf
+import pytest
+
+from evidence_kit._api import analyse, run
+from evidence_kit.cli import ExitCode
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def device_gap() -> dict:
+    return analyse(ROOT / "example_bundle", ["gap"])[1]["gap"]
+
+
+@pytest.fixture(scope="module")
+def qmm_run():
+    return analyse(ROOT / "example_bundle_qmm", ["qmm-readiness"])
+
+
+def test_device_gap_report_shows_every_verdict(device_gap):
+    verdicts = Counter(r["verdict"] for r in device_gap["requirements"])
+    assert set(verdicts) == {"covered", "procedure only", "records only", "missing"}, verdicts
+    assert verdicts["covered"] >= 10 and verdicts["missing"] >= 10 and verdicts["records only"] >= 10, verdicts
+
+
+def test_device_gap_reads_the_seeded_procedures(device_gap):
+    by_id = {r["id"]: r for r in device_gap["requirements"]}
+    assert by_id["QMSR-820.10(a)"]["procedures"][0]["id"].startswith("QM-001")
+    assert by_id["ISO-5.3"]["verdict"] == "covered"
+    assert by_id["ISO-4.2.3"]["verdict"] == "covered"
+    assert by_id["ISO-7.1"]["verdict"] == "covered"
+    assert by_id["ISO-7.6"]["verdict"] == "procedure only"
+    capa = by_id["ISO-8.5.2"]
+    assert capa["verdict"] == "records only"
+    assert [(x["id"], x["found"]) for x in capa["legacy_procedures"]] == [
+        ("SOP-QA-015_rev-F_corrective-and-preventive-action", "21 CFR 820.100")
+    ]
+
+
+def test_historical_reference_is_not_flagged():
+    """SOP-QA-012 rev D says "formerly kept under 21 CFR 820.198": the negative control of the terminology pass."""
+    report = run(ROOT / "example_bundle").report
+    terms = [f for f in report.findings if f.code.startswith("terminology.")]
+    assert terms, "the seeded terminology defects must be found"
+    assert not [f for f in terms if "SOP-QA-012" in f.location.file]
+
+
+def test_qmm_readiness_has_evidence_in_every_practice_area(qmm_run):
+    data = qmm_run[1]["qmm-readiness"]
+    assert all(a["records"] > 0 and a["latest"] for a in data["practice_areas"]), data["practice_areas"]
+    indicators = {k: v for a in data["practice_areas"] for k, v in a["indicators"].items()}
+    assert indicators["continuity_plans_reviewed_12_months"]["stale"] == ["LPK-BCP-02"]
+    assert indicators["management_review_resource_decisions"]["numerator"] == 2
+    assert indicators["training_effectiveness_rate"]["denominator"] > 0
+    (plan,) = data["improvement_plans"]
+    assert [c["status"] for c in plan["checkpoints"]] == ["reported", "overdue"]
+
+
+def test_qmm_profile_routes_practice_area_documents_by_kind(qmm_run):
+    result = qmm_run[0]
+    profile = result.registry.profiles["qmm"]
+
+    def documents(extra: dict[str, str]) -> dict[str, list[str]]:
+        out = {}
+        for section in profile.sections(result.report, result.records, extra):
+            out[section.key] = [r.id for c in section.children for r in c.records if r.type == "document"]
+        return out
+
+    routed = documents({})
+    assert routed["continuity"] == ["business-continuity-plan-2026"]
+    assert routed["technical"] == ["continued-process-verification-2025"]
+    assert "quality-culture-survey-2026" in routed["engagement"]
+    assert not any(d.startswith(("business", "continued")) for d in routed["general"])
+    # the bundle's [binder.sections] mapping of the type itself wins over the kinds
+    assert sum(len(v) for k, v in documents({"document": "general"}).items() if k != "general") == 0
+
+
+def test_qmm_binder_opens_with_readiness_pages(cli, tmp_path):
+    out = tmp_path / "qmm.pdf"
+    code, stdout, _ = cli("build", ROOT / "example_bundle_qmm", "-q", "-o", out)
+    assert code in (ExitCode.OK, ExitCode.FINDINGS), stdout
+    with pikepdf.open(out) as pdf, pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+    readiness = next(i for i, t in enumerate(titles) if "readiness" in t.lower())
+    assert readiness < next(i for i, t in enumerate(titles) if t.startswith("1 "))
