@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,13 +13,16 @@ import pluggy
 from evidence_kit import __version__
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit._config import CONFIG_NAME, Config, check_names, load_config
+from evidence_kit._diff import apply_baseline
 from evidence_kit._engine import assemble_report, duplicate_ids, run_rules
-from evidence_kit._ingest import check_source_options, ingest_bundle
+from evidence_kit._ingest import check_source_options
+from evidence_kit._parallel import IngestStats, PluginSettings, gc_paused, ingest_all
 from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit._select import Selection, parse_selection
 from evidence_kit.errors import ConfigError
 from evidence_kit.model import Record, RecordSet, Report
+from evidence_kit.reports import report_from_json
 
 Progress = Callable[[str], None]
 
@@ -31,6 +35,7 @@ class Run:
     records: RecordSet
     config: Config
     registry: Registry
+    cache: IngestStats | None = None
 
 
 def prepare(
@@ -62,6 +67,17 @@ def prepare(
     return config, registry
 
 
+def _read_baseline(path: Path) -> Report:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read the baseline report {path}: {getattr(exc, 'strerror', None) or exc}.",
+            hint="Write one first with: evidence-kit validate BUNDLE --write-baseline FILE.",
+        ) from exc
+    return report_from_json(text)
+
+
 def run(
     bundle: Path | str,
     *,
@@ -70,15 +86,44 @@ def run(
     config_file: Path | None = None,
     disabled: Iterable[str] = (),
     progress: Progress | None = None,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+    baseline: Path | None = None,
 ) -> Run:
-    """Ingest, schema-check and rule-check a bundle, keeping the records for the binder."""
+    """Ingest, schema-check and rule-check a bundle, keeping the records for the binder.
+
+    Args:
+        bundle: The bundle folder.
+        pm: A plugin manager to use instead of a fresh one (runs stay serial: workers cannot rebuild it).
+        overrides: Command-line overrides of the config.
+        config_file: A config file to use instead of the bundle's.
+        disabled: Plugin names to block.
+        progress: Called with each file's relative path.
+        jobs: Worker processes that parse and schema-check files (1 = in this process).
+        cache_dir: Incremental cache directory, or None for no cache.
+        baseline: An earlier JSON report; findings are marked new or still open, fixed ones are
+            listed, and closed records changed since become ``records.altered-after-closure`` findings.
+    """
     config, registry = prepare(bundle, pm=pm, overrides=overrides, config_file=config_file, disabled=disabled)
+    previous = _read_baseline(Path(baseline)) if baseline else None
     validator = SchemaValidator(registry.record_types)
-    ingested = ingest_bundle(config, registry, validator, progress)
-    records = RecordSet.of(ingested.records)
-    findings = [*registry.findings, *ingested.findings, *duplicate_ids(records), *run_rules(records, config, registry)]
-    report = assemble_report(config, registry, ingested.outcomes, findings, len(records), __version__)
-    return Run(report, records, config, registry)
+    plugins = PluginSettings(disabled=tuple(disabled)) if pm is None else None
+    with gc_paused():
+        ingested = ingest_all(
+            config, registry, validator, cache_dir=cache_dir, jobs=jobs, plugins=plugins, progress=progress
+        )
+        records = RecordSet.of(ingested.result.records)
+        findings = [
+            *registry.findings,
+            *ingested.result.findings,
+            *duplicate_ids(records),
+            *run_rules(records, config, registry),
+        ]
+        report = assemble_report(config, registry, ingested.result.outcomes, findings, len(records), __version__)
+        report = dataclasses.replace(report, records=tuple(ingested.digests))
+        if previous is not None and baseline is not None:
+            report = apply_baseline(report, previous, Path(baseline).name)
+    return Run(report, records, config, registry, ingested.stats if cache_dir else None)
 
 
 def validate(bundle: Path | str, **kwargs: Any) -> Report:

@@ -140,6 +140,14 @@ CORE_CODES: dict[str, CoreCode] = {
             "Report the traceback to the plugin's author, or disable it.",
         ),
         CoreCode(
+            "records.altered-after-closure",
+            _E,
+            "A closed or approved record was changed or deleted since the baseline",
+            ("21 CFR 11.10(e)", "ISO 13485:2016 4.2.5"),
+            "Restore the record as closed, and record the change as an amendment that keeps the prior value "
+            "and names who changed it, when and why (audit trail).",
+        ),
+        CoreCode(
             "records.duplicate-id",
             _E,
             "Two records share one id",

@@ -23,11 +23,12 @@ def sha256_file(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def atomic_write(path: Path) -> Iterator[BinaryIO]:
+def atomic_write(path: Path, *, fsync: bool = True) -> Iterator[BinaryIO]:
     """Write to a temp file beside ``path`` and move it into place only when the block succeeds.
 
     A crash or exception at any point leaves the previous file (if any) untouched and no partial
-    file at ``path``.
+    file at ``path``. ``fsync=False`` skips flushing to disk (for caches that checksum their
+    entries, where a power loss may lose an entry but never passes off a torn one).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,7 +37,8 @@ def atomic_write(path: Path) -> Iterator[BinaryIO]:
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -49,7 +51,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_write(path) as fh:
+def write_bytes_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    with atomic_write(path, fsync=fsync) as fh:
         fh.write(data)

@@ -51,6 +51,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "terminology": "evidence_kit_builtin.rules.terminology",
     "risk": "evidence_kit_builtin.rules.risk",
     "improvement-plan": "evidence_kit_builtin.rules.improvement_plan",
+    "html-report": "evidence_kit_builtin.formats.html",
 }
 
 ENTRY_POINT_GROUP = "evidence_kit"

@@ -17,11 +17,15 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from evidence_kit import __version__
 from evidence_kit._api import analyse, build_binder, prepare, run
+from evidence_kit._cache import default_cache_dir
 from evidence_kit._catalog import CORE_CODES
+from evidence_kit._diff import diff_records, diff_to_dict, load_side, render_diff_text
 from evidence_kit._io import write_text_atomic
+from evidence_kit._parallel import gc_paused
 from evidence_kit._plugins import build_registry, get_plugin_manager, plugin_inventory
 from evidence_kit.errors import BundleError, ConfigError, EvidenceKitError, PluginError
 from evidence_kit.model import Report, Severity
+from evidence_kit.reports import report_to_json
 
 
 class ExitCode(IntEnum):
@@ -85,7 +89,7 @@ def _progress(quiet: bool, label: str) -> Iterator[Any]:
 def _exit_for(report: Report, fail_on: str) -> ExitCode:
     if report.record_count == 0 and not any(o.bound for o in report.inputs if o.source != "config"):
         return ExitCode.NO_INPUT
-    return ExitCode.FINDINGS if report.at_or_above(Severity(fail_on)) else ExitCode.OK
+    return ExitCode.FINDINGS if report.failing(Severity(fail_on)) else ExitCode.OK  # with a baseline: new only
 
 
 _common = [
@@ -122,11 +126,35 @@ def cli() -> None:
     """Validate exported quality records and build an FDA-ready evidence binder."""
 
 
+_nightly = [
+    click.option(
+        "--jobs", "-j", type=click.IntRange(1), default=1, show_default=True, help="Processes that parse files."
+    ),
+    click.option(
+        "--cache-dir", type=click.Path(path_type=Path), help="Incremental cache folder (default: user cache)."
+    ),
+    click.option("--no-cache", is_flag=True, help="Parse every file afresh; neither read nor write the cache."),
+]
+
+
+def _with_nightly(f: Any) -> Any:
+    for deco in reversed(_nightly):
+        f = deco(f)
+    return f
+
+
+def _cache(cache_dir: Path | None, no_cache: bool) -> Path | None:
+    return None if no_cache else (cache_dir or default_cache_dir())
+
+
 @cli.command()
 @_with_common
+@_with_nightly
 @click.option("--select", multiple=True, help="Only rules whose code starts with this (repeatable).")
-@click.option("--format", "fmt", default="text", help="Report format: text, json, or any plugin format.")
+@click.option("--format", "fmt", default="text", help="Report format: text, json, html, or any plugin format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here (atomically).")
+@click.option("--baseline", type=click.Path(path_type=Path), help="Earlier JSON report: only new findings fail.")
+@click.option("--write-baseline", type=click.Path(path_type=Path), help="Also save this run's JSON report here.")
 def validate(
     bundle: Path,
     config_file: Path | None,
@@ -136,18 +164,31 @@ def validate(
     as_of: str | None,
     disable: tuple[str, ...],
     quiet: bool,
+    jobs: int,
+    cache_dir: Path | None,
+    no_cache: bool,
     fmt: str,
     output: Path | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
 ) -> None:
     """Validate BUNDLE and print (or write) the report."""
-    with _handle_errors(), _progress(quiet, "validating") as tick:
+    with _handle_errors(), _progress(quiet, "validating") as tick, gc_paused():
         result = run(
             bundle,
             overrides=_overrides(select, ignore, fail_on, as_of),
             config_file=config_file,
             disabled=disable,
             progress=tick,
+            jobs=jobs,
+            cache_dir=_cache(cache_dir, no_cache),
+            baseline=baseline,
         )
+        if write_baseline:
+            write_text_atomic(write_baseline, report_to_json(result.report))
+        if result.cache and not quiet:
+            c = result.cache
+            _err.print(f"cache: {c.hits} files reused, {c.misses} parsed ({c.damaged} damaged entries rebuilt)")
         renderer = result.registry.formats.get(fmt)
         if renderer is None:
             raise ConfigError(
@@ -208,6 +249,33 @@ def build(
         f"({excluded} excluded), {counts['error']} errors, {counts['warning']} warnings"
     )
     raise _Fail(_exit_for(result.report, result.config.fail_on))
+
+
+@cli.command()
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the diff here (atomically).")
+@_with_nightly
+def diff(
+    old: Path, new: Path, fmt: str, output: Path | None, jobs: int, cache_dir: Path | None, no_cache: bool
+) -> None:
+    """Compare records of OLD and NEW (JSON reports or bundle folders): added, removed, changed.
+
+    Exits 1 when a record closed or approved in OLD was changed or deleted in NEW.
+    """
+    with _handle_errors():
+        kwargs: dict[str, Any] = {"jobs": jobs, "cache_dir": _cache(cache_dir, no_cache)}
+        result = diff_records(load_side(old, **kwargs), load_side(new, **kwargs), f"the older side {old}")
+        if fmt == "json":
+            text = json.dumps(diff_to_dict(result, str(old), str(new)), indent=2, sort_keys=True) + "\n"
+        else:
+            text = render_diff_text(result, str(old), str(new))
+        if output:
+            write_text_atomic(output, text)
+        else:
+            click.echo(text, nl=False)
+    raise _Fail(ExitCode.FINDINGS if result.findings else ExitCode.OK)
 
 
 @cli.command()

@@ -15,6 +15,10 @@ class EvidenceKitError(Exception):
         super().__init__(message)
         self.hint = hint
 
+    def __reduce__(self) -> tuple[type[EvidenceKitError], tuple[str, str | None]]:
+        # keep the hint when the error crosses from a --jobs worker to the parent
+        return (type(self), (str(self), self.hint))
+
 
 class ConfigError(EvidenceKitError):
     """The bundle config or a command-line option is wrong (exit code 2)."""

@@ -17,11 +17,13 @@ from typing import Any
 __all__ = [
     "FOIA_NOTICE",
     "REPORT_SCHEMA_VERSION",
+    "Baseline",
     "Finding",
     "InputOutcome",
     "Location",
     "PluginInfo",
     "Record",
+    "RecordDigest",
     "RecordSet",
     "Report",
     "Severity",
@@ -129,7 +131,7 @@ class Record:
 
     def digest(self) -> str:
         """Return the SHA-256 of the record's canonical JSON (sorted keys, no spaces)."""
-        return hashlib.sha256(canonical_json(self.data).encode()).hexdigest()
+        return hashlib.sha256(canonical_json(self.data).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +204,63 @@ class PluginInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordDigest:
+    """A record's fingerprint in a report, so two reports can be compared record by record.
+
+    Attributes:
+        type: Record type.
+        id: Record id.
+        file: Bundle-relative path of the file it came from.
+        sha256: SHA-256 of the record's canonical JSON (:meth:`Record.digest`).
+        fields: Top-level field name → first 16 hex digits of the SHA-256 of that field's
+            canonical JSON, so a diff can name the fields that changed.
+        status: The record's ``status`` value, when it has one.
+        closed: True when the record is closed (a closed status or a closing date).
+        approved: True when the record is approved or released (an approval status, date or
+            signature).
+    """
+
+    type: str
+    id: str
+    file: str
+    sha256: str
+    fields: Mapping[str, str]
+    status: str | None = None
+    closed: bool = False
+    approved: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Return ``(type, id)``, the identity a diff matches records by."""
+        return (self.type, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """What a run was compared with: an earlier report, and what changed since.
+
+    Attributes:
+        report: Name of the baseline report file.
+        tool_version: evidence-kit version that wrote the baseline.
+        as_of: The baseline run's "now".
+        open: Fingerprints of current findings the baseline already had (still open).
+        fixed: Baseline findings whose fingerprint is gone from this run.
+        added: ``type:id`` of records present now but not in the baseline.
+        removed: ``type:id`` of baseline records that are gone.
+        changed: ``(type:id, changed fields)`` of records whose content changed.
+    """
+
+    report: str
+    tool_version: str
+    as_of: str
+    open: frozenset[str] = frozenset()
+    fixed: tuple[Finding, ...] = ()
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The result of a validation run, serialised as schema-versioned JSON.
 
@@ -215,6 +274,8 @@ class Report:
         findings: All findings, sorted by location then code.
         record_count: How many records were read.
         schema_version: Version of the report format (see ``schemas/report.schema.json``).
+        records: One digest per record, in input order (empty in reports of older tools).
+        baseline: The comparison with an earlier report, when the run was given one.
     """
 
     tool_version: str
@@ -226,6 +287,21 @@ class Report:
     findings: tuple[Finding, ...]
     record_count: int
     schema_version: str = REPORT_SCHEMA_VERSION
+    records: tuple[RecordDigest, ...] = ()
+    baseline: Baseline | None = None
+
+    def baseline_status(self, finding: Finding) -> str | None:
+        """Return ``"new"`` or ``"open"`` for a finding when the run had a baseline, else None."""
+        if self.baseline is None:
+            return None
+        return "open" if finding.fingerprint in self.baseline.open else "new"
+
+    def failing(self, severity: Severity) -> list[Finding]:
+        """Return the findings at or above ``severity`` that count for the exit code.
+
+        With a baseline only new findings count; findings the baseline already had do not.
+        """
+        return [f for f in self.at_or_above(severity) if self.baseline_status(f) != "open"]
 
     def counts(self) -> dict[str, int]:
         """Return the number of findings per severity, every severity present."""

@@ -1,69 +1,190 @@
-"""Canonical JSON for reports: write, read back, and check the schema version (public API)."""
+"""Canonical JSON for reports: write, read back, and check the schema version (public API).
+
+Report JSON schema version 1 gained two optional parts in evidence-kit 0.1 (nightly validation):
+``records`` (one digest per record, for record-level diffs) and ``baseline`` (the comparison with
+an earlier report, plus a ``baseline`` status on each finding). Both are optional, so every
+version-1 report, with or without them, stays readable; reports of any other schema version are
+refused with a message that says what to do.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from evidence_kit.errors import ConfigError
 from evidence_kit.model import (
     REPORT_SCHEMA_VERSION,
+    Baseline,
     Finding,
     InputOutcome,
     Location,
     PluginInfo,
+    RecordDigest,
     Report,
     Severity,
 )
 
+#: Report schema versions this tool reads.
+READABLE_VERSIONS = ("1",)
 
-def report_to_dict(report: Report) -> dict[str, Any]:
-    """Return the report as plain JSON data, with per-severity counts and finding fingerprints."""
-    data = dataclasses.asdict(report)
+
+def _finding_dict(f: Finding) -> dict[str, Any]:
+    out = dataclasses.asdict(f)
+    out["fingerprint"] = f.fingerprint
+    return out
+
+
+def _digest_dict(d: RecordDigest) -> dict[str, Any]:
+    return {
+        "type": d.type,
+        "id": d.id,
+        "file": d.file,
+        "sha256": d.sha256,
+        "fields": dict(d.fields),
+        "status": d.status,
+        "closed": d.closed,
+        "approved": d.approved,
+    }
+
+
+def report_to_dict(report: Report, *, records: bool = True) -> dict[str, Any]:
+    """Return the report as plain JSON data, with per-severity counts and finding fingerprints.
+
+    ``records=False`` leaves the record digests out (an empty list).
+    """
+    data = dataclasses.asdict(dataclasses.replace(report, baseline=None, records=()))
+    data.pop("baseline")
+    data["records"] = [_digest_dict(d) for d in report.records] if records else []
     data["counts"] = report.counts()
     for out, f in zip(data["findings"], report.findings, strict=True):
         out["fingerprint"] = f.fingerprint
+        status = report.baseline_status(f)
+        if status is not None:
+            out["baseline"] = status
+    base = report.baseline
+    if base is not None:
+        new = sum(1 for f in report.findings if report.baseline_status(f) == "new")
+        data["baseline"] = {
+            "report": base.report,
+            "tool_version": base.tool_version,
+            "as_of": base.as_of,
+            "counts": {"new": new, "open": len(report.findings) - new, "fixed": len(base.fixed)},
+            "fixed": [_finding_dict(f) for f in base.fixed],
+            "records": {
+                "added": list(base.added),
+                "removed": list(base.removed),
+                "changed": [{"record": key, "fields": list(fields)} for key, fields in base.changed],
+            },
+        }
     return data
 
 
+_RECORDS_MARK = "\u0000records\u0000"
+_str = json.encoder.encode_basestring
+
+
+def digest_line(d: RecordDigest) -> str:
+    """Return one record digest as ``json.dumps(..., sort_keys=True, ensure_ascii=False)`` would.
+
+    Written out by hand because it runs once per record (50,000 times for a large bundle); a test
+    keeps it equal to ``json.dumps``.
+    """
+    fields = ", ".join(f"{_str(k)}: {_str(v)}" for k, v in sorted(d.fields.items()))
+    status = "null" if d.status is None else _str(d.status)
+    return (
+        f'{{"approved": {"true" if d.approved else "false"}, "closed": {"true" if d.closed else "false"}, '
+        f'"fields": {{{fields}}}, "file": {_str(d.file)}, "id": {_str(d.id)}, "sha256": {_str(d.sha256)}, '
+        f'"status": {status}, "type": {_str(d.type)}}}'
+    )
+
+
 def report_to_json(report: Report) -> str:
-    """Serialise the report as indented, key-sorted JSON (byte-stable for equal reports)."""
-    return json.dumps(report_to_dict(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Serialise the report as indented, key-sorted JSON (byte-stable for equal reports).
+
+    The ``records`` list is written one compact record per line: with tens of thousands of
+    records, indenting each digest would multiply the size and the time to write it.
+    """
+    data = report_to_dict(report, records=False)
+    data["records"] = _RECORDS_MARK
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    lines = ",\n".join("    " + digest_line(d) for d in report.records)
+    block = f"[\n{lines}\n  ]" if report.records else "[]"
+    return text.replace(json.dumps(_RECORDS_MARK), block, 1) + "\n"
+
+
+def _check_version(data: Mapping[str, Any]) -> str:
+    version = str(data.get("schema_version"))
+    if version in READABLE_VERSIONS:
+        return version
+    tool = data.get("tool_version", "an unknown version")
+    readable = ", ".join(repr(v) for v in READABLE_VERSIONS)
+    if version.isdigit() and int(version) > int(REPORT_SCHEMA_VERSION):
+        raise ConfigError(
+            f"this report was written by evidence-kit {tool} in report schema version {version!r}, "
+            f"newer than this tool understands (it reads schema version {readable}).",
+            hint="Upgrade evidence-kit, or rewrite the baseline with this version: "
+            "evidence-kit validate BUNDLE --write-baseline FILE.",
+        )
+    raise ConfigError(
+        f"report schema version {version!r} (written by evidence-kit {tool}) is not readable by this tool "
+        f"(it reads schema version {readable}).",
+        hint="Rewrite the report with this version: evidence-kit validate BUNDLE --write-baseline FILE.",
+    )
+
+
+def _finding(f: Mapping[str, Any]) -> Finding:
+    return Finding(
+        f["code"],
+        Severity(f["severity"]),
+        f["message"],
+        Location(**f["location"]),
+        tuple(f["cites"]),
+        f["hint"],
+        f["plugin"],
+    )
+
+
+def _baseline(data: Mapping[str, Any], findings: list[Mapping[str, Any]]) -> Baseline | None:
+    base = data.get("baseline")
+    if base is None:
+        return None
+    recs = base["records"]
+    return Baseline(
+        base["report"],
+        base["tool_version"],
+        base["as_of"],
+        frozenset(f["fingerprint"] for f in findings if f.get("baseline") == "open"),
+        tuple(_finding(f) for f in base["fixed"]),
+        tuple(recs["added"]),
+        tuple(recs["removed"]),
+        tuple((c["record"], tuple(c["fields"])) for c in recs["changed"]),
+    )
 
 
 def report_from_json(text: str) -> Report:
     """Read a report written by :func:`report_to_json`.
 
+    Reports of schema version 1 written before record digests existed load with no ``records``.
+
     Raises:
         ConfigError: The text is not a report, or was written in a schema version this tool
-            cannot read.
+            cannot read; the message names both versions and what to do.
     """
     try:
         data = json.loads(text)
-        version = str(data.get("schema_version"))
-    except (ValueError, AttributeError) as exc:
+        if not isinstance(data, dict) or "findings" not in data:
+            raise ValueError("the JSON holds no evidence-kit report (no findings list)")
+    except ValueError as exc:
         raise ConfigError(f"not an evidence-kit JSON report: {exc}") from exc
-    if version != REPORT_SCHEMA_VERSION:
-        raise ConfigError(
-            f"report schema version {version!r} is not readable by this tool "
-            f"(it reads version {REPORT_SCHEMA_VERSION!r})."
-        )
+    version = _check_version(data)
     try:
-        findings = tuple(
-            Finding(
-                f["code"],
-                Severity(f["severity"]),
-                f["message"],
-                Location(**f["location"]),
-                tuple(f["cites"]),
-                f["hint"],
-                f["plugin"],
-            )
-            for f in data["findings"]
-        )
+        findings = tuple(_finding(f) for f in data["findings"])
         inputs = tuple(InputOutcome(**{**i, "records": tuple(i["records"])}) for i in data["inputs"])
         plugins = tuple(PluginInfo(**{**p, "hooks": tuple(p["hooks"])}) for p in data["plugins"])
+        records = tuple(RecordDigest(**r) for r in data.get("records", ()))
         return Report(
             data["tool_version"],
             data["bundle"],
@@ -74,6 +195,8 @@ def report_from_json(text: str) -> Report:
             findings,
             data["record_count"],
             version,
+            records,
+            _baseline(data, data["findings"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"report is damaged or incomplete: {exc}") from exc

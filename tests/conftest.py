@@ -117,3 +117,9 @@ def plugin_dists(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     yield env
     if target is not None:
         sys.path.remove(str(target))
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the CLI's incremental cache out of the user's home during tests."""
+    monkeypatch.setenv("EVIDENCE_KIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

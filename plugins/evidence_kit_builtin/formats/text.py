@@ -24,6 +24,15 @@ class TextFormat:
             f"{counts['warning']} warnings, {counts['info']} info",
             "",
         ]
+        base = report.baseline
+        if base is not None:
+            new = sum(1 for f in report.findings if report.baseline_status(f) == "new")
+            out[-1:] = [
+                f"since baseline {base.report} (as of {base.as_of}): {new} new, {len(report.findings) - new} "
+                f"still open, {len(base.fixed)} fixed; records {len(base.added)} added, {len(base.removed)} "
+                f"removed, {len(base.changed)} changed",
+                "",
+            ]
         for sev in Severity:
             found = sorted((f for f in report.findings if f.severity is sev), key=lambda f: f.code)
             if not found:
@@ -32,7 +41,10 @@ class TextFormat:
             for code, group in groupby(found, key=lambda f: f.code):
                 items = list(group)
                 out.append(f"  {code} ({len(items)}) [{'; '.join(items[0].cites)}]")
-                out += [f"    {f.location}: {f.message}" for f in items]
+                out += [
+                    f"    {'[new] ' if report.baseline_status(f) == 'new' else ''}{f.location}: {f.message}"
+                    for f in items
+                ]
             out.append("")
         excluded = [o for o in report.inputs if not o.bound]
         out.append(f"FILES NOT BOUND ({len(excluded)} of {len(report.inputs)})")
