@@ -915,6 +915,7 @@ def write_binder(
     records: Sequence[Record] | None = None,
     selection: Selection | None = None,
     workers: int = 2,
+    analyses: bool = True,
 ) -> None:
     """Render and assemble the binder for ``run`` (only ``records`` when given) and write it atomically.
 
@@ -925,14 +926,16 @@ def write_binder(
         selection: The selection that chose ``records``, shown on the cover and the exceptions page.
         workers: 2 renders summary pages in a second process for big binders; 1 keeps everything in-process.
             The output is byte-identical either way.
+        analyses: Include the profile's analyses (``evidence-kit gap`` pages) after the front matter.
     """
     gc.freeze()  # the run's objects stay alive throughout; keep the collector from rescanning them
     _mark("start")
     plan = _plan(run, list(run.records) if records is None else records, selection)
-    if records is None:  # a full binder carries the profile's analyses (gap map, readiness); a request one not
+    if records is None and analyses:  # a full binder carries the profile's analyses; a request binder not
         from evidence_kit._api import analysis_pages
 
         plan.analyses = [(n, t, pikepdf.open(io.BytesIO(b))) for n, t, b in analysis_pages(run)]
+        _mark("analyses (gap map, readiness)")
     try:
         _build(plan, output, workers)
         _mark("attachments + save")
