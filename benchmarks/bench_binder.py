@@ -123,11 +123,11 @@ result = run(sys.argv[1])
 t1 = time.perf_counter()
 write_binder(result, Path(sys.argv[2]), workers=int(sys.argv[3]), analyses=False)
 t2 = time.perf_counter()
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # before the analysis below
 from evidence_kit._api import analysis_pages
 analysis_pages(result)  # the profile's gap analysis, which full binders also include: timed on its own
 t3 = time.perf_counter()
 stop.set()
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 print(json.dumps({"ingest": t1 - t0, "binder": t2 - t1, "analyses": t3 - t2, "rss": rss, "fds": peak[0]}))
 """
 
