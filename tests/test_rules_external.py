@@ -37,3 +37,15 @@ def test_public_report_numbers_are_not_a_firm_sequence():
         if rtype == "mdr_report":
             data[rid] = (rtype, {**b, "external_source": "openFDA device MDR"})
     assert run_rule("records.id-sequence-gap", records(data)) == []
+
+
+def test_case_label_udi_resolves_through_a_package_di():
+    from evidence_kit_builtin.udi_format import gtin_check_digit
+
+    body = "1081234500001"  # a case-level GTIN-14 (indicator digit 1) containing the device
+    case_gtin = body + str(gtin_check_digit(body))
+    data = baseline()
+    data["LI-L2511"][1]["udi"] = f"(01){case_gtin}(17)281231(10)L2511"
+    assert [f.location.record for f in run_rule("udi.di-not-in-master", records(data))] == ["LI-L2511"]
+    data["DM-LVP200"][1]["package_dis"] = [{"di": case_gtin, "contains": "00812345000016", "quantity": "10"}]
+    assert run_rule("udi.di-not-in-master", records(data)) == []
