@@ -84,7 +84,10 @@ def pdf_pages(bundle: Path, rel: str) -> list[Passage]:
     return [Passage(text, file=rel, page=n) for n, text in _page_texts(str(path), st.st_size, st.st_mtime_ns)]
 
 
-@lru_cache(maxsize=2048)
+# Both terminology rules and the gap analysis walk every document in turn: with fewer entries than
+# the bundle has PDFs, an LRU cache misses on every file in the second pass (each PDF's text was
+# extracted twice above 2,048 PDFs). Page text is small next to the records the run keeps.
+@lru_cache(maxsize=1 << 16)
 def _page_texts(path: str, size: int, mtime_ns: int) -> tuple[tuple[int, str], ...]:
     """Extract the page texts of one PDF once per process (the terminology rules and the gap analysis share it).
 
