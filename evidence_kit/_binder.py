@@ -61,7 +61,7 @@ from evidence_kit._io import atomic_write
 from evidence_kit._select import Selection, is_device_field, is_lot_field, record_date, scalars
 from evidence_kit.contracts import Section
 from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Severity
-from evidence_kit.reports import report_to_json
+from evidence_kit.reports import report_to_dict
 
 if TYPE_CHECKING:
     from evidence_kit._api import Run
@@ -915,6 +915,7 @@ def write_binder(
     records: Sequence[Record] | None = None,
     selection: Selection | None = None,
     workers: int = 2,
+    analyses: bool = True,
 ) -> None:
     """Render and assemble the binder for ``run`` (only ``records`` when given) and write it atomically.
 
@@ -925,14 +926,16 @@ def write_binder(
         selection: The selection that chose ``records``, shown on the cover and the exceptions page.
         workers: 2 renders summary pages in a second process for big binders; 1 keeps everything in-process.
             The output is byte-identical either way.
+        analyses: Include the profile's analyses (``evidence-kit gap`` pages) after the front matter.
     """
     gc.freeze()  # the run's objects stay alive throughout; keep the collector from rescanning them
     _mark("start")
     plan = _plan(run, list(run.records) if records is None else records, selection)
-    if records is None:  # a full binder carries the profile's analyses (gap map, readiness); a request one not
+    if records is None and analyses:  # a full binder carries the profile's analyses; a request binder not
         from evidence_kit._api import analysis_pages
 
         plan.analyses = [(n, t, pikepdf.open(io.BytesIO(b))) for n, t, b in analysis_pages(run)]
+        _mark("analyses (gap map, readiness)")
     try:
         _build(plan, output, workers)
         _mark("attachments + save")
@@ -1184,7 +1187,11 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
             json.dumps(manifest(run, [e.rec for e in plan.entries]), sort_keys=True, separators=(",", ":")),
             "SHA-256 of every input file and every record",
         ),
-        ("evidence-kit-report.json", report_to_json(report), "The validation report"),
+        (  # compact: the indented encoder is pure Python and costs seconds on big reports
+            "evidence-kit-report.json",
+            json.dumps(report_to_dict(report), sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+            "The validation report",
+        ),
     ):
         out.attachments[name] = pikepdf.AttachedFileSpec(
             out,

@@ -281,8 +281,11 @@ def check_names(
                 f"{file}: [rules.{code!r}] names no registered rule.{_did_you_mean(code, rules)}",
                 hint="`evidence-kit rules` lists the codes.",
             )
+    packs = {c.split(".")[0] for c in rules}
     for prefix in (*config.select, *config.ignore):
-        if not any(c == prefix or c.startswith(prefix.rstrip(".") + ".") for c in rules):
+        known = any(c == prefix or c.startswith(prefix.rstrip(".") + ".") for c in rules)
+        # a source's own finding code (e.g. openfda.bad-date) is accepted when its pack is known
+        if not known and prefix.split(".")[0] not in packs:
             raise ConfigError(f"select/ignore pattern {prefix!r} matches no rule code.{_did_you_mean(prefix, rules)}")
     if config.profile not in profiles:
         raise ConfigError(

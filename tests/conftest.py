@@ -123,3 +123,12 @@ def plugin_dists(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the CLI's incremental cache out of the user's home during tests."""
     monkeypatch.setenv("EVIDENCE_KIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def source_errors(result: Any) -> list[str]:
+    """Errors from reading and schema-checking a run (rule findings about the content are expected)."""
+    return [
+        f.message
+        for f in result.report.findings
+        if f.code.split(".")[0] in ("ingest", "schema", "engine") and f.severity.value != "info"
+    ]

@@ -486,3 +486,20 @@ def test_hostile_corpus_pdfs_bind_or_are_listed_as_exceptions(corpus: Path, tmp_
     excluded = [o.file for o in run.report.inputs if not o.bound]
     assert excluded and excluded[0] in exceptions
     assert len(merged) > 40
+
+
+def test_foia_notice_on_every_page_when_asked(built: tuple[Path, Path], tmp_path: Path) -> None:
+    from evidence_kit.model import FOIA_NOTICE
+
+    root = tmp_path / "foia"
+    shutil.copytree(built[0], root)
+    toml = root / "evidence-kit.toml"
+    toml.write_text(
+        toml.read_text().replace('bates_prefix = "TDI-"', 'bates_prefix = "TDI-"\nfoia_confidential = true')
+    )
+    out = tmp_path / "foia.pdf"
+    build_binder(root, out, pm=_pm())
+    texts = page_texts(out)
+    assert all("FOIA exemption (b)(4) requested" in t for t in texts)
+    assert all(CONFIDENTIAL in t for t in texts if t.strip().splitlines()[-1].endswith("CMP-2"))
+    assert FOIA_NOTICE.split(" —")[0] in texts[0]

@@ -187,3 +187,10 @@ def test_inputs_never_modified(cli, make_bundle, tmp_path):
     after = {p: p.read_bytes() for p in bundle.rglob("*") if p.is_file()}
     assert before == after
     assert Path(tmp_path / "b.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_ignore_accepts_a_source_finding_code_of_a_known_pack_but_not_a_typo(cli, make_bundle):
+    bundle = _bundle(make_bundle)
+    assert cli("validate", bundle, "-q", "--ignore", "ingest.some-source-code")[0] == ExitCode.OK
+    code, _, err = cli("validate", bundle, "-q", "--ignore", "complaint.capa-missing")
+    assert code == ExitCode.USAGE and "Did you mean 'complaints.capa-missing'?" in err

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from evidence_kit._api import Run, run
+from evidence_kit._api import run
 from evidence_kit.errors import ConfigError
+
+from .conftest import source_errors
 
 CASES = Path(__file__).parent / "cases"
 
@@ -22,18 +24,9 @@ record_type = "complaint"
 """
 
 
-def _source_errors(result: Run) -> list[str]:
-    """Errors from reading and schema-checking (rule findings about the content are expected)."""
-    return [
-        f.message
-        for f in result.report.findings
-        if f.code.split(".")[0] in ("ingest", "schema", "engine") and f.severity.value != "info"
-    ]
-
-
 def test_worked_example_csv_complaint_report_end_to_end() -> None:
     result = run(CASES / "csv_complaints")
-    assert not _source_errors(result), _source_errors(result)
+    assert not source_errors(result), source_errors(result)
     c = result.records.get("C-1001", "complaint")
     assert c is not None
     assert c.data["complainant"] == {"name": "Dr. Renée Dubois", "address": "12 Rue de la Paix, Lyon"}

@@ -8,7 +8,9 @@ from pathlib import Path
 import pikepdf
 from reportlab.pdfgen import canvas
 
-from evidence_kit._api import Run, run
+from evidence_kit._api import run
+
+from .conftest import source_errors
 
 TOML = """\
 [establishment]
@@ -17,15 +19,6 @@ name = "Test Devices Inc."
 [inspection]
 as_of = "2026-11-30T12:00:00+00:00"
 """
-
-
-def _source_errors(result: Run) -> list[str]:
-    """Errors from reading and schema-checking (rule findings about the content are expected)."""
-    return [
-        f.message
-        for f in result.report.findings
-        if f.code.split(".")[0] in ("ingest", "schema", "engine") and f.severity.value != "info"
-    ]
 
 
 def _form_pdf(values: dict[str, str], checked: bool) -> bytes:
@@ -79,7 +72,7 @@ investigated = { from = "Investigated", map = { Yes = true, Off = false } }
     assert doc is not None and doc.attachments == ("forms/intake.pdf",)
     assert doc.data["pages"] == 1 and doc.data["text_extractable"] is True
     assert doc.data["form_fields"] == ["ComplaintNo", "Investigated", "Received", "Reporter"]
-    assert not _source_errors(result), _source_errors(result)
+    assert not source_errors(result), source_errors(result)
 
 
 def test_embedded_json_and_xml_attachments_become_records(make_bundle) -> None:

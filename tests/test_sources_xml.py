@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from evidence_kit._api import Run, run
+from evidence_kit._api import run
 from evidence_kit.errors import ConfigError
 from evidence_kit.parsing import XmlRefused, parse_xml
 from evidence_kit.reports import report_to_dict
+
+from .conftest import source_errors
 
 CASES = Path(__file__).parent / "cases"
 
@@ -22,18 +24,9 @@ as_of = "2026-11-30T12:00:00+00:00"
 """
 
 
-def _source_errors(result: Run) -> list[str]:
-    """Errors from reading and schema-checking (rule findings about the content are expected)."""
-    return [
-        f.message
-        for f in result.report.findings
-        if f.code.split(".")[0] in ("ingest", "schema", "engine") and f.severity.value != "info"
-    ]
-
-
 def test_worked_example_xml_eqms_export_end_to_end() -> None:
     result = run(CASES / "xml_eqms")
-    assert not _source_errors(result), _source_errors(result)
+    assert not source_errors(result), source_errors(result)
     c = result.records.get("CMP-2026-0101", "complaint")
     assert c is not None
     assert c.data["received_date"] == "2026-10-02"

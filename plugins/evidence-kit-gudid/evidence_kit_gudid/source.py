@@ -243,6 +243,7 @@ def _build(
         "gudid_published": _as_date(fields.get("devicePublishDate")),
         "marketing_ended": _as_date(fields.get("deviceCommDistributionEndDate")),
         "distribution_status": _as_text(fields.get("deviceCommDistributionStatus")),
+        "external_source": "FDA GUDID",
         "public_record_key": key,
         "public_version": _as_text(fields.get("publicVersionNumber")),
         "package_dis": [

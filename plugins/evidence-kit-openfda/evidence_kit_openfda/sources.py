@@ -174,6 +174,7 @@ class OpenFdaJsonSource:
                 hint="Download the complete record from openFDA; the number links it to complaints and CAPAs.",
             )
         yield from _date_findings(ctx, problems, kind, rid, item.line, pointer, cites)
+        data["external_source"] = f"openFDA device {kind}"
         yield ctx.record(rtype, rid, data, line=item.line, path=pointer or "/")
 
 
@@ -287,6 +288,7 @@ class MaudeFoiSource:
             rid = data.get("id") or _fallback_id(ctx, first.line)
             data["id"] = rid
             data["foi_lines"] = [r.line for r in rows]
+            data["external_source"] = "MAUDE FOI files"
             yield from _date_findings(ctx, problems, "MDR", rid, first.line, "", MDR_CITES)
             yield ctx.record(
                 "mdr_report",

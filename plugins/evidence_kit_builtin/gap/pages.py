@@ -18,6 +18,7 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -79,10 +80,12 @@ class _Pages:
             self.new_page()
 
     def line(self, text: str, size: float = 8, font: str = "Helvetica", indent: float = 0) -> None:
-        self.need(size + 4)
-        self.c.setFont(font, size)
-        self.c.drawString(MARGIN + indent, self.y, fit(text, PAGE_W - 2 * MARGIN - indent, font, size))
-        self.y -= size + 4
+        """Write ``text``, wrapped to the page width (nothing is cut off)."""
+        for part in simpleSplit(text, font, size, PAGE_W - 2 * MARGIN - indent) or [""]:
+            self.need(size + 4)
+            self.c.setFont(font, size)
+            self.c.drawString(MARGIN + indent, self.y, part)
+            self.y -= size + 4
 
     def heading(self, text: str) -> None:
         self.need(40)
@@ -109,19 +112,25 @@ class _Pages:
         self.need(30)
         header()
         for row in rows:
-            if self.y - 11 < MARGIN:
+            cells = [
+                simpleSplit(str(cell), "Helvetica", 7.5, w - 4) or [""]
+                for (_, w), cell in zip(columns, row, strict=False)
+            ]
+            height = 11 * max(len(c) for c in cells)
+            if self.y - height < MARGIN:
                 self.new_page()
                 header()
             x: float = MARGIN
             fill = color(row) if color else None
-            for i, ((_, w), cell) in enumerate(zip(columns, row, strict=False)):
+            for i, ((_, w), parts) in enumerate(zip(columns, cells, strict=False)):
                 if fill is not None and i == 1:
                     self.c.setFillColor(fill)
                 self.c.setFont("Helvetica", 7.5)
-                self.c.drawString(x, self.y, fit(str(cell), w - 4, "Helvetica", 7.5))
+                for n, part in enumerate(parts):  # long cells wrap inside their column
+                    self.c.drawString(x, self.y - 11 * n, part)
                 self.c.setFillColor(colors.black)
                 x += w
-            self.y -= 11
+            self.y -= height
 
     def drawing(self, d: Drawing) -> None:
         self.need(d.height + 10)

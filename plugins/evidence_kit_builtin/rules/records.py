@@ -80,6 +80,8 @@ def disposed_early(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 def expected_life_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """RET-02."""
     for rec in records.of_type("device_master"):
+        if rec.data.get("external_source"):  # a public GUDID copy: the firm's own device master carries the life
+            continue
         if not isinstance(rec.data.get("expected_life_years"), int | float):
             yield ctx.finding(rec, field="/expected_life_years", message=f"{where(rec)} has no expected_life_years.")
 
@@ -131,6 +133,8 @@ def id_sequence_gap(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     for rtype in ctx.options.get("types", ()):
         series: dict[str, dict[int, Record]] = {}
         for rec in records.of_type(str(rtype)):
+            if rec.data.get("external_source"):  # public report numbers are not the firm's sequence
+                continue
             m = _NUMBERED.match(rec.id)
             if m:
                 series.setdefault(m.group(1), {})[int(m.group(2))] = rec

@@ -104,6 +104,8 @@ def mdr_report_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding
 def mdr_report_incomplete(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """MDR-01: number, type and submission date (errors); acknowledgement of a submitted report (warning)."""
     for r in records.of_type("mdr_report"):
+        if r.data.get("external_source"):  # a public MAUDE copy never says 5-day or 30-day, nor the acknowledgement
+            continue
         for key in ("report_number", "report_type", "submitted_at"):
             if blank(r.data.get(key)):
                 yield ctx.finding(r, field=f"/{key}", message=f"{where(r)} has no {key}.")

@@ -107,9 +107,10 @@ manufacture_after_expiry = _problem_rule(
 def _master(records: RecordSet) -> dict[str, Record]:
     out: dict[str, Record] = {}
     for rec in records.of_type("device_master"):
-        di = rec.data.get("di")
-        if isinstance(di, str) and di.strip():
-            out.setdefault(normalise_di(di), rec)
+        dis = [rec.data.get("di")] + [p.get("di") for p in rec.data.get("package_dis") or () if hasattr(p, "get")]
+        for di in dis:  # a case label's package DI resolves to the device it contains
+            if isinstance(di, str) and di.strip():
+                out.setdefault(normalise_di(di), rec)
     return out
 
 
