@@ -89,6 +89,7 @@ def run(
     jobs: int = 1,
     cache_dir: Path | None = None,
     baseline: Path | None = None,
+    scheduler: str | None = None,
 ) -> Run:
     """Ingest, schema-check and rule-check a bundle, keeping the records for the binder.
 
@@ -103,14 +104,25 @@ def run(
         cache_dir: Incremental cache directory, or None for no cache.
         baseline: An earlier JSON report; findings are marked new or still open, fixed ones are
             listed, and closed records changed since become ``records.altered-after-closure`` findings.
+        scheduler: A Dask scheduler address: ingest runs on that cluster (needs the ``dask`` extra);
+            rules and the report run here on the canonical record set.
     """
     config, registry = prepare(bundle, pm=pm, overrides=overrides, config_file=config_file, disabled=disabled)
     previous = _read_baseline(Path(baseline)) if baseline else None
     validator = SchemaValidator(registry.record_types)
     plugins = PluginSettings(disabled=tuple(disabled)) if pm is None else None
+    if scheduler is not None and plugins is None:
+        raise ConfigError("a run on a Dask cluster cannot use an embedded plugin manager (workers rebuild plugins).")
     with gc_paused():
         ingested = ingest_all(
-            config, registry, validator, cache_dir=cache_dir, jobs=jobs, plugins=plugins, progress=progress
+            config,
+            registry,
+            validator,
+            cache_dir=cache_dir,
+            jobs=jobs,
+            plugins=plugins,
+            progress=progress,
+            scheduler=scheduler,
         )
         records = RecordSet.of(ingested.result.records)
         findings = [

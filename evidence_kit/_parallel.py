@@ -120,6 +120,7 @@ def ingest_all(
     jobs: int = 1,
     plugins: PluginSettings | None = None,
     progress: Callable[[str], None] | None = None,
+    scheduler: str | None = None,
 ) -> Ingested:
     """Ingest every file under the bundle in path order, through the cache when ``cache_dir`` is set.
 
@@ -132,9 +133,21 @@ def ingest_all(
         plugins: How workers rebuild the plugins; None means they cannot (an embedded plugin
             manager), and the run stays serial.
         progress: Called with each file's relative path as it is done.
+        scheduler: A Dask scheduler address: the files are ingested on that cluster (``jobs`` is ignored).
     """
     files = [(rel, str(path)) for rel, path in walk_bundle(config.bundle)]
     out = Ingested()
+    if scheduler is not None:
+        from evidence_kit._dask import ingest_blocks  # dask is an optional extra
+
+        def add(rel: str, item: FileResult) -> None:
+            if progress:
+                progress(rel)
+            out.add(item)
+
+        hits, misses, damaged = ingest_blocks(files, config, plugins or PluginSettings(), cache_dir, scheduler, add)
+        out.stats = IngestStats(hits, misses, damaged)
+        return out
     if jobs <= 1 or plugins is None or len(files) < 2:
         cache = FileCache(cache_dir, registry) if cache_dir else None
         for rel, path in files:

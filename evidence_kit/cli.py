@@ -155,6 +155,14 @@ def _cache(cache_dir: Path | None, no_cache: bool) -> Path | None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here (atomically).")
 @click.option("--baseline", type=click.Path(path_type=Path), help="Earlier JSON report: only new findings fail.")
 @click.option("--write-baseline", type=click.Path(path_type=Path), help="Also save this run's JSON report here.")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where files are ingested: here (with --jobs), or on a Dask cluster (needs --scheduler).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address for --executor dask.")
 def validate(
     bundle: Path,
     config_file: Path | None,
@@ -171,8 +179,12 @@ def validate(
     output: Path | None,
     baseline: Path | None,
     write_baseline: Path | None,
+    executor: str,
+    scheduler: str | None,
 ) -> None:
     """Validate BUNDLE and print (or write) the report."""
+    if (executor == "dask") != (scheduler is not None):
+        raise click.UsageError("--executor dask and --scheduler ADDRESS go together.")
     with _handle_errors(), _progress(quiet, "validating") as tick, gc_paused():
         result = run(
             bundle,
@@ -183,6 +195,7 @@ def validate(
             jobs=jobs,
             cache_dir=_cache(cache_dir, no_cache),
             baseline=baseline,
+            scheduler=scheduler,
         )
         if write_baseline:
             write_text_atomic(write_baseline, report_to_json(result.report))

@@ -101,6 +101,23 @@ _CFR = re.compile(r"^21 CFR (?:Part )?(\d+)(?:\.(\d+))?((?:\([a-z0-9]+\))*)")
 
 
 @cache
+def clause_literal(cite: str) -> str | None:
+    """Return digits-and-dots text that every match of :func:`clause_pattern` contains, or None.
+
+    Case-insensitive matching leaves digits and dots alone, so a text without this substring cannot
+    match: a plain substring test rules most documents out before the regular expression runs.
+    """
+    iso = _ISO.match(cite)
+    if iso:
+        return iso.group(1)
+    cfr = _CFR.match(cite)
+    if cfr:
+        part, section, _paras = cfr.groups()
+        return part if section is None else f"{part}.{section}"
+    return None
+
+
+@cache
 def clause_pattern(cite: str) -> re.Pattern[str]:
     """Return a case-insensitive pattern finding ``cite`` (or a sub-clause of it) in free text.
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from evidence_kit import Finding, Location, RecordSet, Report, Severity
-from evidence_kit_builtin.gap.catalogue import Catalogue, Requirement, load_catalogue
+from evidence_kit_builtin.gap.catalogue import Catalogue, Requirement, clause_literal, load_catalogue
 from evidence_kit_builtin.gap.evidence import (
     Candidate,
     Window,
@@ -39,6 +39,9 @@ def covering_procedures(req: Requirement, docs: list[Candidate]) -> list[dict[st
     out = []
     for c in docs:
         for s, pat in zip(req.clause_strings, req.patterns, strict=True):
+            lit = clause_literal(s)
+            if lit is not None and lit not in c.text:
+                continue
             m = pat.search(c.text)
             if m:
                 out.append(
