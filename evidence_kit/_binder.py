@@ -393,8 +393,7 @@ def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Obje
                 for page in pdf.pages:
                     _inherit(page.obj)
                     new = out.copy_foreign(page.obj)  # page by page: QPDF nulls pages reached through an array
-                    if "/AA" in new:
-                        del new["/AA"]
+                    _neutralise(new)
                     src.pages.append((new, _band(out, new, shared)))
                 form = pdf.Root.get("/AcroForm")
                 if isinstance(form, pikepdf.Dictionary) and isinstance(form.get("/Fields"), pikepdf.Array):
@@ -405,6 +404,37 @@ def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Obje
                 plan.not_merged.append((src.file, src.error))
     if fields:
         out.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(fields), NeedAppearances=True)
+
+
+_ACTIVE = (pikepdf.Name.JavaScript, pikepdf.Name.Launch, pikepdf.Name.ImportData, pikepdf.Name.SubmitForm)
+
+
+def _neutralise(page: pikepdf.Object) -> None:
+    """Strip active content from a copied source page: its /AA, and its annotations' /AA and script/launch actions.
+
+    The document-level /OpenAction, /Names /JavaScript and /AcroForm /XFA are never copied (only pages and
+    form fields are), so this is all that can reach the binder. The original bytes are embedded unchanged.
+    """
+    if "/AA" in page:
+        del page["/AA"]
+    annots = page.get("/Annots")
+    if not isinstance(annots, pikepdf.Array):
+        return
+    for annot in annots:
+        if not isinstance(annot, pikepdf.Dictionary):
+            continue
+        if "/AA" in annot:
+            del annot["/AA"]
+        action = annot.get("/A")
+        if isinstance(action, pikepdf.Dictionary) and (
+            action.get("/S") in _ACTIVE or str(action.get("/URI", "")).lower().startswith("file:")
+        ):
+            del annot["/A"]
+
+
+def _keep_original(rec: Record) -> bool:
+    """Whether a bound PDF's original bytes go into the binder as an attachment (the copy was altered or breaks)."""
+    return any(rec.data.get(k) for k in ("active_content", "signatures", "repaired", "encrypted"))
 
 
 # -- record summaries, in a second process while the main one opens the sources ---------------------------
@@ -1167,8 +1197,9 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
     run, config, report = plan.run, plan.run.config, plan.run.report
     when = _pdf_date(config.as_of)
     wanted = {e.rec.location.file for e in plan.entries} | {a for e in plan.entries for a in e.rec.attachments}
+    originals = {e.rec.location.file for e in plan.entries if e.rec.type == "document" and _keep_original(e.rec)}
     for o in report.inputs:
-        if o.bound and o.file in wanted and not o.file.lower().endswith(".pdf"):
+        if o.bound and o.file in wanted and (not o.file.lower().endswith(".pdf") or o.file in originals):
             out.attachments[o.file] = pikepdf.AttachedFileSpec(
                 out,
                 (config.bundle / o.file).read_bytes(),

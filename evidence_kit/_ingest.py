@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit._config import CONFIG_NAME, Config, InputSpec
+from evidence_kit import _guard
 from evidence_kit._io import sha256_file
 from evidence_kit._plugins import Registry
 from evidence_kit._schemas import SchemaValidator
@@ -163,12 +164,21 @@ def ingest_file(
     records: list[Record] = []
     findings: list[Finding] = []
     try:
-        with _no_cycle_gc():
-            for item in source.read(path, ctx):
-                if isinstance(item, Record):
-                    records.append(item)
-                else:
-                    findings.append(item)
+        if getattr(source, "isolate", False):  # hostile formats: a forked child under the time/memory budget
+            items = _guard.guarded(
+                lambda: _read_all(source, path, ctx), timeout=_guard.TIME_BUDGET, memory=_guard.MEMORY_BUDGET, what=rel
+            )
+        else:
+            items = _read_all(source, path, ctx)
+        for item in items:
+            if isinstance(item, Record):
+                records.append(item)
+            else:
+                findings.append(item)
+    except _guard.BudgetExceeded as exc:
+        msg = f"{exc}. The file is excluded from this run."
+        f = _core("ingest.budget-exceeded", rel, msg)
+        return InputOutcome(rel, sha, size, source.name, excluded_by=f.code, reason=str(exc)), [], [f]
     except Exception as exc:
         tb = "".join(traceback.format_exception(exc, limit=-3)).strip()
         msg = (
@@ -188,6 +198,11 @@ def ingest_file(
 
     with _no_cycle_gc():
         return _keep_valid(rel, sha, size, source, records, findings, registry, validator)
+
+
+def _read_all(source: Source, path: Path, ctx: SourceContext) -> list[Record | Finding]:
+    with _no_cycle_gc():
+        return list(source.read(path, ctx))
 
 
 def _keep_valid(
