@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from evidence_kit import _guard
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit._config import CONFIG_NAME, Config, InputSpec
-from evidence_kit import _guard
 from evidence_kit._io import sha256_file
 from evidence_kit._plugins import Registry
 from evidence_kit._schemas import SchemaValidator
@@ -165,9 +165,7 @@ def ingest_file(
     findings: list[Finding] = []
     try:
         if getattr(source, "isolate", False):  # hostile formats: a forked child under the time/memory budget
-            items = _guard.guarded(
-                lambda: _read_all(source, path, ctx), timeout=_guard.TIME_BUDGET, memory=_guard.MEMORY_BUDGET, what=rel
-            )
+            items = _worker_for(source).call(path, ctx, timeout=_guard.TIME_BUDGET, what=rel)
         else:
             items = _read_all(source, path, ctx)
         for item in items:
@@ -198,6 +196,19 @@ def ingest_file(
 
     with _no_cycle_gc():
         return _keep_valid(rel, sha, size, source, records, findings, registry, validator)
+
+
+_worker: tuple[Source, _guard.Worker] | None = None
+
+
+def _worker_for(source: Source) -> _guard.Worker:
+    """Return the guarded reader process for ``source`` (one per source object; forked on first use)."""
+    global _worker
+    if _worker is None or _worker[0] is not source or _worker[1].memory != _guard.MEMORY_BUDGET:
+        if _worker is not None:
+            _worker[1].close()
+        _worker = (source, _guard.Worker(lambda path, ctx: _read_all(source, path, ctx), memory=_guard.MEMORY_BUDGET))
+    return _worker[1]
 
 
 def _read_all(source: Source, path: Path, ctx: SourceContext) -> list[Record | Finding]:

@@ -181,8 +181,9 @@ def test_guard_stops_overrunning_work_on_time_and_memory() -> None:
 def test_source_overrunning_the_budget_is_excluded_and_the_run_goes_on(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from evidence_kit import validate
     from evidence_kit_builtin.sources import pdf_documents
+
+    from evidence_kit import validate
 
     def slow(self: object, path: Path, ctx: object) -> object:
         time.sleep(30)
@@ -202,3 +203,18 @@ def test_example_bundle_inputs_unchanged_by_a_build(tmp_path: Path) -> None:
     before = _hashes(EXAMPLE)
     build_binder(EXAMPLE, tmp_path / "binder.pdf")
     assert _hashes(EXAMPLE) == before
+
+
+def test_long_lived_worker_survives_overruns_and_restarts() -> None:
+    worker = _guard.Worker(lambda n, nap: (time.sleep(nap), len(bytearray(n)))[1], memory=64 * 1024 * 1024)
+    try:
+        assert worker.call(10, 0) == 10
+        first = worker.pid
+        assert worker.call(20, 0) == 20 and worker.pid == first  # one process for many calls
+        with pytest.raises(BudgetExceeded, match=r"a.pdf: exceeded the time budget \(0.3 s\)"):
+            worker.call(1, 30, timeout=0.3, what="a.pdf")
+        with pytest.raises(BudgetExceeded, match="exceeded the memory budget"):
+            worker.call(1 << 30, 0)
+        assert worker.call(30, 0) == 30 and worker.pid != first  # a fresh child took over
+    finally:
+        worker.close()
