@@ -164,7 +164,7 @@ def ingest_file(
     records: list[Record] = []
     findings: list[Finding] = []
     try:
-        if getattr(source, "isolate", False):  # hostile formats: a forked child under the time/memory budget
+        if getattr(source, "isolate", False) and hasattr(os, "fork"):  # budgeted child process
             items = _worker_for(source).call(path, ctx, timeout=_guard.TIME_BUDGET, what=rel)
         else:
             items = _read_all(source, path, ctx)
