@@ -1209,10 +1209,12 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
                 creation_date=when,
                 mod_date=when,
             )
+    sealed = manifest(run, [e.rec for e in plan.entries])
+    sealed["binder"] = binder_layout(out)
     for name, data, desc in (
         (
             "evidence-kit-manifest.json",
-            json.dumps(manifest(run, [e.rec for e in plan.entries]), sort_keys=True, separators=(",", ":")),
+            json.dumps(sealed, sort_keys=True, separators=(",", ":")),
             "SHA-256 of every input file and every record",
         ),
         ("evidence-kit-report.json", report_to_json(report), "The validation report"),
@@ -1240,6 +1242,105 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
         meta["pdf:Keywords"] = f"evidence-kit bundle-sha256:{plan.digest}"
     with atomic_write(output) as fh:
         out.save(fh, deterministic_id=True)
+
+
+def page_digest(page: pikepdf.Object) -> str:
+    """Return the SHA-256 of a page's content streams (decoded; raw where a stream cannot be decoded)."""
+    h = hashlib.sha256()
+    contents = page.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    for st in streams:
+        if isinstance(st, pikepdf.Stream):
+            try:
+                h.update(st.read_bytes())
+            except pikepdf.PdfError:
+                h.update(st.read_raw_bytes())
+    return h.hexdigest()
+
+
+def _outline_titles(pdf: pikepdf.Pdf) -> list[str]:
+    titles: list[str] = []
+    with pdf.open_outline() as outline:
+        stack = list(reversed(outline.root))
+        while stack and len(titles) < 1_000_000:
+            item = stack.pop()
+            titles.append(item.title or "")
+            stack.extend(reversed(item.children))
+    return titles
+
+
+def binder_layout(pdf: pikepdf.Pdf) -> dict[str, Any]:
+    """Return what the manifest seals about the binder itself: page count, each page's content digest, outline."""
+    return {
+        "page_count": len(pdf.pages),
+        "page_sha256": [page_digest(p.obj) for p in pdf.pages],
+        "outline": _outline_titles(pdf),
+    }
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One integrity problem ``verify`` found: what (a short kind), and the details naming the page or file."""
+
+    kind: str
+    detail: str
+
+
+def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], list[Problem]]:
+    """Check a binder against its embedded manifest (and, given the bundle, the bundle against the manifest).
+
+    Returns ``(facts, problems)``: lines describing what was checked, and every tampering found.
+    """
+    from evidence_kit._ingest import walk_bundle
+    from evidence_kit._io import sha256_file
+
+    facts: list[str] = []
+    problems: list[Problem] = []
+    data = path.read_bytes()
+    revisions = data.count(b"startxref")
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if "evidence-kit-manifest.json" not in pdf.attachments:
+            return facts, [Problem("no manifest", f"{path} has no embedded evidence-kit-manifest.json")]
+        sealed = json.loads(pdf.attachments["evidence-kit-manifest.json"].get_file().read_bytes())
+        layout = sealed.get("binder")
+        if not isinstance(layout, dict):
+            return facts, [Problem("no manifest", f"{path}: the manifest has no binder layout (built before 0.1?)")]
+        now = binder_layout(pdf)
+        facts.append(f"manifest: {len(sealed['inputs'])} inputs, {len(sealed['records'])} records")
+        if now["page_count"] != layout["page_count"]:
+            problems.append(
+                Problem("page count", f"the binder has {now['page_count']} pages, the manifest {layout['page_count']}")
+            )
+        for n, (got, want) in enumerate(zip(now["page_sha256"], layout["page_sha256"], strict=False), 1):
+            if got != want:
+                problems.append(Problem("page altered", f"page {n}: content SHA-256 {got} differs from the manifest"))
+        if now["outline"] != layout["outline"]:
+            problems.append(Problem("outline altered", "the outline differs from the manifest's"))
+        if revisions > 1:
+            problems.append(
+                Problem("incremental update", f"the file has {revisions} revisions (changes appended after the build)")
+            )
+        inputs = {i["file"]: i["sha256"] for i in sealed["inputs"]}
+        for name, spec in pdf.attachments.items():
+            if name in inputs:
+                got = hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
+                if got != inputs[name]:
+                    problems.append(Problem("attachment altered", f"embedded original {name}: SHA-256 {got}"))
+        facts.append(
+            f"pages: {now['page_count']}, embedded originals checked: {sum(1 for n in pdf.attachments if n in inputs)}"
+        )
+    if bundle is not None:
+        seen: set[str] = set()
+        for rel, full in walk_bundle(bundle):
+            seen.add(rel)
+            if rel not in inputs:
+                problems.append(Problem("unaccounted file", f"{rel} is in the bundle but not in the manifest"))
+            elif not full.is_symlink() and sha256_file(full) != inputs[rel]:
+                problems.append(Problem("source changed", f"{rel} changed since the binder was built"))
+        for rel in sorted(set(inputs) - seen):
+            problems.append(Problem("source missing", f"{rel} is in the manifest but no longer in the bundle"))
+        facts.append(f"bundle: {len(seen)} files checked against the manifest")
+    return facts, problems
 
 
 def _mime(name: str) -> str:

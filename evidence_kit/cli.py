@@ -252,6 +252,26 @@ def build(
 
 
 @cli.command()
+@click.argument("binder", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("bundle", type=click.Path(exists=True, file_okay=False, path_type=Path), required=False)
+def verify(binder: Path, bundle: Path | None) -> None:
+    """Check BINDER against its embedded manifest (pages, outline, originals) and, given BUNDLE, the sources.
+
+    Exits 0 when everything matches, 1 when tampering was found (each case is named).
+    """
+    from evidence_kit._binder import verify_binder
+
+    with _handle_errors():
+        facts, problems = verify_binder(binder, bundle)
+    for line in facts:
+        click.echo(line)
+    for p in problems:
+        click.echo(f"TAMPERED ({p.kind}): {p.detail}")
+    click.echo("verified: binder matches its manifest" if not problems else f"{len(problems)} problem(s) found")
+    raise _Fail(ExitCode.FINDINGS if problems else ExitCode.OK)
+
+
+@cli.command()
 @click.argument("old", type=click.Path(exists=True, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
