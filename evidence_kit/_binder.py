@@ -260,6 +260,7 @@ class Plan:
     appendices: tuple[tuple[str, str], ...] = ()
     type_titles: dict[str, str] = field(default_factory=dict)
     analyses: list[tuple[str, str, pikepdf.Pdf]] = field(default_factory=list)  #: (name, title, pages) after front
+    sign: Callable[[bytes], bytes] | None = None  #: signs the saved bytes before the atomic move
 
     def child_title(self, child: Section) -> str:
         """Return a record-type group's title: the record type's registered title, else the profile's."""
@@ -945,6 +946,7 @@ def write_binder(
     records: Sequence[Record] | None = None,
     selection: Selection | None = None,
     workers: int = 2,
+    sign: Callable[[bytes], bytes] | None = None,
 ) -> None:
     """Render and assemble the binder for ``run`` (only ``records`` when given) and write it atomically.
 
@@ -955,10 +957,13 @@ def write_binder(
         selection: The selection that chose ``records``, shown on the cover and the exceptions page.
         workers: 2 renders summary pages in a second process for big binders; 1 keeps everything in-process.
             The output is byte-identical either way.
+        sign: Turns the finished PDF's bytes into signed bytes (see :mod:`._signing`); applied before the
+            atomic move, so no unsigned binder ever sits at ``output``.
     """
     gc.freeze()  # the run's objects stay alive throughout; keep the collector from rescanning them
     _mark("start")
     plan = _plan(run, list(run.records) if records is None else records, selection)
+    plan.sign = sign
     if records is None:  # a full binder carries the profile's analyses (gap map, readiness); a request one not
         from evidence_kit._api import analysis_pages
 
@@ -1241,7 +1246,12 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
         meta["pdf:Producer"] = f"evidence-kit {report.tool_version}"
         meta["pdf:Keywords"] = f"evidence-kit bundle-sha256:{plan.digest}"
     with atomic_write(output) as fh:
-        out.save(fh, deterministic_id=True)
+        if plan.sign is None:
+            out.save(fh, deterministic_id=True)
+        else:
+            buf = io.BytesIO()
+            out.save(buf, deterministic_id=True)
+            fh.write(plan.sign(buf.getvalue()))
 
 
 def page_digest(page: pikepdf.Object) -> str:
@@ -1293,6 +1303,7 @@ def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], li
     """
     from evidence_kit._ingest import walk_bundle
     from evidence_kit._io import sha256_file
+    from evidence_kit._signing import FIELD, signatures
 
     facts: list[str] = []
     problems: list[Problem] = []
@@ -1316,7 +1327,12 @@ def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], li
                 problems.append(Problem("page altered", f"page {n}: content SHA-256 {got} differs from the manifest"))
         if now["outline"] != layout["outline"]:
             problems.append(Problem("outline altered", "the outline differs from the manifest's"))
-        if revisions > 1:
+        own = [sg for sg in signatures(data) if sg.field == FIELD]
+        for sg in own:
+            facts.append(f"binder {sg.describe()}")
+            if not (sg.intact and sg.valid):
+                problems.append(Problem("signature broken", f"the binder's signature {sg.field} does not verify"))
+        if revisions > 1 + len(own) or (own and not own[-1].covers_whole_file):
             problems.append(
                 Problem("incremental update", f"the file has {revisions} revisions (changes appended after the build)")
             )
@@ -1337,6 +1353,8 @@ def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], li
                 problems.append(Problem("unaccounted file", f"{rel} is in the bundle but not in the manifest"))
             elif not full.is_symlink() and sha256_file(full) != inputs[rel]:
                 problems.append(Problem("source changed", f"{rel} changed since the binder was built"))
+            if rel.lower().endswith(".pdf") and not full.is_symlink():
+                facts.extend(f"source {rel}: {sg.describe()}" for sg in signatures(full.read_bytes()))
         for rel in sorted(set(inputs) - seen):
             problems.append(Problem("source missing", f"{rel} is in the manifest but no longer in the bundle"))
         facts.append(f"bundle: {len(seen)} files checked against the manifest")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -219,6 +220,12 @@ def validate(
     help="Request binder: only records matching KEY:VALUE (id:, type:, device:, lot:, from:, to:; repeatable; "
     "same key = OR, different keys = AND).",
 )
+@click.option(
+    "--sign",
+    "sign_key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign the binder (PAdES) with this PKCS#12 key; password: $EVIDENCE_KIT_SIGN_PASSWORD or a prompt.",
+)
 def build(
     bundle: Path,
     config_file: Path | None,
@@ -230,8 +237,15 @@ def build(
     quiet: bool,
     output: Path,
     profile: str | None,
+    sign_key: Path | None,
 ) -> None:
     """Validate BUNDLE and write its evidence binder PDF."""
+    password = None
+    if sign_key is not None:
+        secret = os.environ.get("EVIDENCE_KIT_SIGN_PASSWORD")
+        if secret is None:
+            secret = click.prompt(f"Password for {sign_key}", hide_input=True, default="", show_default=False)
+        password = secret.encode() if secret else None
     with _handle_errors(), _progress(quiet, "building") as tick:
         result = build_binder(
             bundle,
@@ -241,6 +255,8 @@ def build(
             config_file=config_file,
             disabled=disable,
             progress=tick,
+            sign_key=sign_key,
+            sign_password=password,
         )
     counts = result.report.counts()
     excluded = sum(1 for o in result.report.inputs if not o.bound)
