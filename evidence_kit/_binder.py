@@ -1263,7 +1263,7 @@ def page_digest(page: pikepdf.Object) -> str:
         if isinstance(st, pikepdf.Stream):
             try:
                 h.update(st.read_bytes())
-            except pikepdf.PdfError:
+            except Exception:  # undecodable (qpdf raises PdfError or QpdfRuntimeError): the raw bytes then
                 h.update(st.read_raw_bytes())
     return h.hexdigest()
 

@@ -11,6 +11,7 @@ import collections
 import hashlib
 import json
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -42,7 +43,14 @@ def corpus_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run, Pat
     shutil.copytree(CORPUS, bundle, symlinks=True)
     before = _hashes(bundle)
     out = bundle.parent / "binder.pdf"
-    run = build_binder(bundle, out)
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"network access attempted: {args}")
+
+    with pytest.MonkeyPatch.context() as mp:  # the XXE / remote-DTD / schemaLocation files must fetch nothing
+        for name in ("socket", "create_connection", "getaddrinfo"):
+            mp.setattr(socket, name, no_network)
+        run = build_binder(bundle, out)
     return bundle, run, out, before
 
 
@@ -58,6 +66,8 @@ def test_whole_corpus_every_file_accounted_for_without_crash(
     assert set(outcomes) == set(before)  # zero files unaccounted for
     codes = {f.code for f in run.report.findings}
     assert "ingest.source-crashed" not in codes and "engine.rule-crashed" not in codes
+    messages = " ".join(f.message for f in run.report.findings)
+    assert "network access attempted" not in messages and "root:x:0:0" not in messages
     for file, (bound, code, reason) in outcomes.items():
         assert bound or (code and reason), file  # excluded always with a code and a reason
     repaired = {f.location.file for f in run.report.findings if f.code == "ingest.repaired"}
