@@ -1304,11 +1304,12 @@ def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], li
     from evidence_kit._ingest import walk_bundle
     from evidence_kit._io import sha256_file
     from evidence_kit._signing import FIELD, signatures
+    from evidence_kit._signing import revisions as count_revisions
 
     facts: list[str] = []
     problems: list[Problem] = []
     data = path.read_bytes()
-    revisions = data.count(b"startxref")
+    revisions = count_revisions(data)
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if "evidence-kit-manifest.json" not in pdf.attachments:
             return facts, [Problem("no manifest", f"{path} has no embedded evidence-kit-manifest.json")]

@@ -70,6 +70,16 @@ class SignatureInfo:
         return f"signature {self.field} by {self.signer} at {self.signed_at}: {integrity}, {trust}; {cover}"
 
 
+def revisions(data: bytes) -> int:
+    """Return how many revisions (the original save plus incremental updates) the PDF ``data`` has."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        return int(PdfFileReader(io.BytesIO(data), strict=False).xrefs.total_revisions)
+    except Exception:  # unreadable xref chain: count the trailers' startxref keywords at the very end instead
+        return max(1, data[-4096:].count(b"startxref"))
+
+
 def signatures(data: bytes) -> list[SignatureInfo]:
     """Return every signature in the PDF ``data`` with its integrity, signer, time and coverage."""
     from pyhanko.pdf_utils.reader import PdfFileReader

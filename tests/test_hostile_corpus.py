@@ -228,3 +228,13 @@ def test_long_lived_worker_survives_overruns_and_restarts() -> None:
         assert worker.call(30, 0) == 30 and worker.pid != first  # a fresh child took over
     finally:
         worker.close()
+
+
+def test_whole_corpus_binder_verifies_against_its_bundle(corpus_run: tuple[Path, Run, Path, dict[str, str]]) -> None:
+    from evidence_kit._binder import verify_binder
+
+    bundle, _, out, _ = corpus_run
+    facts, problems = verify_binder(out, bundle)
+    assert not problems, problems[:5]
+    assert any("pyhanko_sigcov_tail-uncovered.pdf" in f and "does NOT cover the entire file" in f for f in facts)
+    assert not any("signer trusted" in f for f in facts)
