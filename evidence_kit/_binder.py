@@ -1300,23 +1300,31 @@ def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], li
     """Check a binder against its embedded manifest (and, given the bundle, the bundle against the manifest).
 
     Returns ``(facts, problems)``: lines describing what was checked, and every tampering found.
+
+    Raises:
+        ConfigError: ``path`` is not a PDF, or not an evidence binder (no manifest).
     """
     from evidence_kit._ingest import walk_bundle
     from evidence_kit._io import sha256_file
     from evidence_kit._signing import FIELD, signatures
     from evidence_kit._signing import revisions as count_revisions
+    from evidence_kit.errors import ConfigError
 
     facts: list[str] = []
     problems: list[Problem] = []
     data = path.read_bytes()
     revisions = count_revisions(data)
-    with pikepdf.open(io.BytesIO(data)) as pdf:
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PdfError as exc:
+        raise ConfigError(f"{path} is not a readable PDF: {exc}") from exc
+    with pdf:
         if "evidence-kit-manifest.json" not in pdf.attachments:
-            return facts, [Problem("no manifest", f"{path} has no embedded evidence-kit-manifest.json")]
+            raise ConfigError(f"{path} is not an evidence binder: it has no embedded evidence-kit-manifest.json")
         sealed = json.loads(pdf.attachments["evidence-kit-manifest.json"].get_file().read_bytes())
         layout = sealed.get("binder")
         if not isinstance(layout, dict):
-            return facts, [Problem("no manifest", f"{path}: the manifest has no binder layout (built before 0.1?)")]
+            raise ConfigError(f"{path}: its manifest has no page digests (built by an older evidence-kit)")
         now = binder_layout(pdf)
         facts.append(f"manifest: {len(sealed['inputs'])} inputs, {len(sealed['records'])} records")
         if now["page_count"] != layout["page_count"]:

@@ -22,8 +22,6 @@ from evidence_kit import _guard
 from evidence_kit._api import Run, build_binder
 from evidence_kit._guard import BudgetExceeded, guarded
 
-from .conftest import EXAMPLE
-
 
 def _hashes(root: Path) -> dict[str, str]:
     return {
@@ -207,12 +205,6 @@ def test_source_overrunning_the_budget_is_excluded_and_the_run_goes_on(
     pdf = next(o for o in report.inputs if o.file.endswith(".pdf"))
     assert pdf.excluded_by == "ingest.budget-exceeded" and "exceeded the time budget (0.5 s)" in (pdf.reason or "")
     assert len(report.inputs) == 2
-
-
-def test_example_bundle_inputs_unchanged_by_a_build(tmp_path: Path) -> None:
-    before = _hashes(EXAMPLE)
-    build_binder(EXAMPLE, tmp_path / "binder.pdf")
-    assert _hashes(EXAMPLE) == before
 
 
 def test_long_lived_worker_survives_overruns_and_restarts() -> None:

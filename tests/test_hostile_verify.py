@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,19 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("verify")
     bundle = root / "bundle"
     shutil.copytree(EXAMPLE, bundle)
+    before = _hashes(bundle)
     out = root / "binder.pdf"
     build_binder(bundle, out)
+    assert _hashes(bundle) == before  # the example bundle's inputs are read, never modified
     return bundle, out
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.rglob("*")
+        if p.is_file()
+    }
 
 
 def _copy(src: Path, tmp_path: Path) -> Path:
@@ -112,3 +123,10 @@ def test_page_appended_by_incremental_update_is_named(built: tuple[Path, Path], 
 def test_verify_usage_errors_exit_2(tmp_path: Path, cli: Any) -> None:
     code, _, _ = cli("verify", str(tmp_path / "missing.pdf"))
     assert code == 2
+    plain = next(EXAMPLE.rglob("*.pdf"))
+    code, _, err = cli("verify", str(plain))
+    assert code == 2 and "not an evidence binder" in err
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"hello")
+    code, _, err = cli("verify", str(junk))
+    assert code == 2 and "not a readable PDF" in err
