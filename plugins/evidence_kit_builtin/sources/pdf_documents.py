@@ -77,6 +77,27 @@ def _clean(exc: Exception) -> str:
     return _STREAM_NAME.sub("", str(exc).splitlines()[0] if str(exc) else type(exc).__name__).strip()
 
 
+def _preflight(pdf: pikepdf.Pdf) -> None:
+    """Do now what the binder does later: copy every page and decode its content streams.
+
+    The source runs in the budgeted reader process (``isolate``), so a page tree, resource graph or
+    content-stream bomb that would hang or exhaust the binder is caught here, within the time and memory
+    budget, and the file is excluded before the binder ever opens it. Errors are the binder's to report.
+    """
+    scratch = pikepdf.new()
+    try:
+        for page in pdf.pages:
+            copied = scratch.copy_foreign(page.obj)
+            contents = copied.get("/Contents")
+            for st in contents if isinstance(contents, pikepdf.Array) else [contents]:
+                if isinstance(st, pikepdf.Stream):
+                    st.read_bytes()
+    except Exception:  # damaged content: the binder keeps the raw stream and says so
+        return
+    finally:
+        scratch.close()
+
+
 def active_content(pdf: pikepdf.Pdf) -> list[str]:
     """Name the active content a PDF carries: document JavaScript, /OpenAction, /AA, /Launch, XFA, file:// links."""
     found: set[str] = set()
@@ -247,6 +268,7 @@ class PdfDocumentSource:
                     severity=Severity.WARNING,
                     record=rid,
                 )
+            _preflight(pdf)
             active = active_content(pdf)
             if active:
                 doc["active_content"] = active
