@@ -162,7 +162,14 @@ def select_records(result: Run, selection: Selection) -> list[Record]:
 
 
 def build_binder(
-    bundle: Path | str, output: Path | str, *, select: Sequence[str] = (), workers: int = 2, **kwargs: Any
+    bundle: Path | str,
+    output: Path | str,
+    *,
+    select: Sequence[str] = (),
+    workers: int = 2,
+    sign_key: Path | None = None,
+    sign_password: bytes | None = None,
+    **kwargs: Any,
 ) -> Run:
     """Validate a bundle and write its evidence binder to ``output`` atomically.
 
@@ -172,6 +179,8 @@ def build_binder(
         select: Record-selection terms for a request binder (``id:CMP-1``, ``type:capa``, ``device:…``,
             ``lot:…``, ``from:YYYY-MM-DD``, ``to:YYYY-MM-DD``; see :mod:`evidence_kit._select`).
         workers: Processes that render summary pages (2 by default; the output does not depend on it).
+        sign_key: A PKCS#12 file: the finished binder gets a PAdES signature (pyHanko) before it is moved into place.
+        sign_password: The PKCS#12 password.
         **kwargs: Those of :func:`run`.
 
     Returns the Run, whose report lists every finding and every input's outcome.
@@ -184,7 +193,16 @@ def build_binder(
     selection = parse_selection(select)
     result = run(bundle, **kwargs)
     chosen = select_records(result, selection) if selection else None
-    write_binder(result, Path(output), records=chosen, selection=selection or None, workers=workers)
+    sign = None
+    if sign_key is not None:
+        from evidence_kit._signing import sign_pdf
+
+        key = Path(sign_key)
+
+        def sign(data: bytes) -> bytes:
+            return sign_pdf(data, key, sign_password)
+
+    write_binder(result, Path(output), records=chosen, selection=selection or None, workers=workers, sign=sign)
     return result
 
 

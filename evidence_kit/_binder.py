@@ -260,6 +260,7 @@ class Plan:
     appendices: tuple[tuple[str, str], ...] = ()
     type_titles: dict[str, str] = field(default_factory=dict)
     analyses: list[tuple[str, str, pikepdf.Pdf]] = field(default_factory=list)  #: (name, title, pages) after front
+    sign: Callable[[bytes], bytes] | None = None  #: signs the saved bytes before the atomic move
 
     def child_title(self, child: Section) -> str:
         """Return a record-type group's title: the record type's registered title, else the profile's."""
@@ -393,8 +394,7 @@ def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Obje
                 for page in pdf.pages:
                     _inherit(page.obj)
                     new = out.copy_foreign(page.obj)  # page by page: QPDF nulls pages reached through an array
-                    if "/AA" in new:
-                        del new["/AA"]
+                    _neutralise(new)
                     src.pages.append((new, _band(out, new, shared)))
                 form = pdf.Root.get("/AcroForm")
                 if isinstance(form, pikepdf.Dictionary) and isinstance(form.get("/Fields"), pikepdf.Array):
@@ -405,6 +405,37 @@ def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Obje
                 plan.not_merged.append((src.file, src.error))
     if fields:
         out.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(fields), NeedAppearances=True)
+
+
+_ACTIVE = (pikepdf.Name.JavaScript, pikepdf.Name.Launch, pikepdf.Name.ImportData, pikepdf.Name.SubmitForm)
+
+
+def _neutralise(page: pikepdf.Object) -> None:
+    """Strip active content from a copied source page: its /AA, and its annotations' /AA and script/launch actions.
+
+    The document-level /OpenAction, /Names /JavaScript and /AcroForm /XFA are never copied (only pages and
+    form fields are), so this is all that can reach the binder. The original bytes are embedded unchanged.
+    """
+    if "/AA" in page:
+        del page["/AA"]
+    annots = page.get("/Annots")
+    if not isinstance(annots, pikepdf.Array):
+        return
+    for annot in annots:
+        if not isinstance(annot, pikepdf.Dictionary):
+            continue
+        if "/AA" in annot:
+            del annot["/AA"]
+        action = annot.get("/A")
+        if isinstance(action, pikepdf.Dictionary) and (
+            action.get("/S") in _ACTIVE or str(action.get("/URI", "")).lower().startswith("file:")
+        ):
+            del annot["/A"]
+
+
+def _keep_original(rec: Record) -> bool:
+    """Whether a bound PDF's original bytes go into the binder as an attachment (the copy was altered or breaks)."""
+    return any(rec.data.get(k) for k in ("active_content", "signatures", "repaired", "encrypted"))
 
 
 # -- record summaries, in a second process while the main one opens the sources ---------------------------
@@ -916,6 +947,7 @@ def write_binder(
     selection: Selection | None = None,
     workers: int = 2,
     analyses: bool = True,
+    sign: Callable[[bytes], bytes] | None = None,
 ) -> None:
     """Render and assemble the binder for ``run`` (only ``records`` when given) and write it atomically.
 
@@ -927,10 +959,13 @@ def write_binder(
         workers: 2 renders summary pages in a second process for big binders; 1 keeps everything in-process.
             The output is byte-identical either way.
         analyses: Include the profile's analyses (``evidence-kit gap`` pages) after the front matter.
+        sign: Turns the finished PDF's bytes into signed bytes (see :mod:`._signing`); applied before the
+            atomic move, so no unsigned binder ever sits at ``output``.
     """
     gc.freeze()  # the run's objects stay alive throughout; keep the collector from rescanning them
     _mark("start")
     plan = _plan(run, list(run.records) if records is None else records, selection)
+    plan.sign = sign
     if records is None and analyses:  # a full binder carries the profile's analyses; a request binder not
         from evidence_kit._api import analysis_pages
 
@@ -1170,8 +1205,9 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
     run, config, report = plan.run, plan.run.config, plan.run.report
     when = _pdf_date(config.as_of)
     wanted = {e.rec.location.file for e in plan.entries} | {a for e in plan.entries for a in e.rec.attachments}
+    originals = {e.rec.location.file for e in plan.entries if e.rec.type == "document" and _keep_original(e.rec)}
     for o in report.inputs:
-        if o.bound and o.file in wanted and not o.file.lower().endswith(".pdf"):
+        if o.bound and o.file in wanted and (not o.file.lower().endswith(".pdf") or o.file in originals):
             out.attachments[o.file] = pikepdf.AttachedFileSpec(
                 out,
                 (config.bundle / o.file).read_bytes(),
@@ -1181,10 +1217,12 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
                 creation_date=when,
                 mod_date=when,
             )
+    sealed = manifest(run, [e.rec for e in plan.entries])
+    sealed["binder"] = binder_layout(out)
     for name, data, desc in (
         (
             "evidence-kit-manifest.json",
-            json.dumps(manifest(run, [e.rec for e in plan.entries]), sort_keys=True, separators=(",", ":")),
+            json.dumps(sealed, sort_keys=True, separators=(",", ":")),
             "SHA-256 of every input file and every record",
         ),
         (  # compact: the indented encoder is pure Python and costs seconds on big reports
@@ -1215,7 +1253,128 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
         meta["pdf:Producer"] = f"evidence-kit {report.tool_version}"
         meta["pdf:Keywords"] = f"evidence-kit bundle-sha256:{plan.digest}"
     with atomic_write(output) as fh:
-        out.save(fh, deterministic_id=True)
+        if plan.sign is None:
+            out.save(fh, deterministic_id=True)
+        else:
+            buf = io.BytesIO()
+            out.save(buf, deterministic_id=True)
+            fh.write(plan.sign(buf.getvalue()))
+
+
+def page_digest(page: pikepdf.Object) -> str:
+    """Return the SHA-256 of a page's content streams (decoded; raw where a stream cannot be decoded)."""
+    h = hashlib.sha256()
+    contents = page.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    for st in streams:
+        if isinstance(st, pikepdf.Stream):
+            try:
+                h.update(st.read_bytes())
+            except Exception:  # undecodable (qpdf raises PdfError or QpdfRuntimeError): the raw bytes then
+                h.update(st.read_raw_bytes())
+    return h.hexdigest()
+
+
+def _outline_titles(pdf: pikepdf.Pdf) -> list[str]:
+    titles: list[str] = []
+    with pdf.open_outline() as outline:
+        stack = list(reversed(outline.root))
+        while stack and len(titles) < 1_000_000:
+            item = stack.pop()
+            titles.append(item.title or "")
+            stack.extend(reversed(item.children))
+    return titles
+
+
+def binder_layout(pdf: pikepdf.Pdf) -> dict[str, Any]:
+    """Return what the manifest seals about the binder itself: page count, each page's content digest, outline."""
+    return {
+        "page_count": len(pdf.pages),
+        "page_sha256": [page_digest(p.obj) for p in pdf.pages],
+        "outline": _outline_titles(pdf),
+    }
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One integrity problem ``verify`` found: what (a short kind), and the details naming the page or file."""
+
+    kind: str
+    detail: str
+
+
+def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], list[Problem]]:
+    """Check a binder against its embedded manifest (and, given the bundle, the bundle against the manifest).
+
+    Returns ``(facts, problems)``: lines describing what was checked, and every tampering found.
+
+    Raises:
+        ConfigError: ``path`` is not a PDF, or not an evidence binder (no manifest).
+    """
+    from evidence_kit._ingest import walk_bundle
+    from evidence_kit._io import sha256_file
+    from evidence_kit._signing import FIELD, signatures
+    from evidence_kit._signing import revisions as count_revisions
+    from evidence_kit.errors import ConfigError
+
+    facts: list[str] = []
+    problems: list[Problem] = []
+    data = path.read_bytes()
+    revisions = count_revisions(data)
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PdfError as exc:
+        raise ConfigError(f"{path} is not a readable PDF: {exc}") from exc
+    with pdf:
+        if "evidence-kit-manifest.json" not in pdf.attachments:
+            raise ConfigError(f"{path} is not an evidence binder: it has no embedded evidence-kit-manifest.json")
+        sealed = json.loads(pdf.attachments["evidence-kit-manifest.json"].get_file().read_bytes())
+        layout = sealed.get("binder")
+        if not isinstance(layout, dict):
+            raise ConfigError(f"{path}: its manifest has no page digests (built by an older evidence-kit)")
+        now = binder_layout(pdf)
+        facts.append(f"manifest: {len(sealed['inputs'])} inputs, {len(sealed['records'])} records")
+        if now["page_count"] != layout["page_count"]:
+            problems.append(
+                Problem("page count", f"the binder has {now['page_count']} pages, the manifest {layout['page_count']}")
+            )
+        for n, (got, want) in enumerate(zip(now["page_sha256"], layout["page_sha256"], strict=False), 1):
+            if got != want:
+                problems.append(Problem("page altered", f"page {n}: content SHA-256 {got} differs from the manifest"))
+        if now["outline"] != layout["outline"]:
+            problems.append(Problem("outline altered", "the outline differs from the manifest's"))
+        own = [sg for sg in signatures(data) if sg.field == FIELD]
+        for sg in own:
+            facts.append(f"binder {sg.describe()}")
+            if not (sg.intact and sg.valid):
+                problems.append(Problem("signature broken", f"the binder's signature {sg.field} does not verify"))
+        if revisions > 1 + len(own) or (own and not own[-1].covers_whole_file):
+            problems.append(
+                Problem("incremental update", f"the file has {revisions} revisions (changes appended after the build)")
+            )
+        inputs = {i["file"]: i["sha256"] for i in sealed["inputs"]}
+        for name, spec in pdf.attachments.items():
+            if name in inputs:
+                got = hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
+                if got != inputs[name]:
+                    problems.append(Problem("attachment altered", f"embedded original {name}: SHA-256 {got}"))
+        facts.append(
+            f"pages: {now['page_count']}, embedded originals checked: {sum(1 for n in pdf.attachments if n in inputs)}"
+        )
+    if bundle is not None:
+        seen: set[str] = set()
+        for rel, full in walk_bundle(bundle):
+            seen.add(rel)
+            if rel not in inputs:
+                problems.append(Problem("unaccounted file", f"{rel} is in the bundle but not in the manifest"))
+            elif not full.is_symlink() and sha256_file(full) != inputs[rel]:
+                problems.append(Problem("source changed", f"{rel} changed since the binder was built"))
+            if rel.lower().endswith(".pdf") and not full.is_symlink():
+                facts.extend(f"source {rel}: {sg.describe()}" for sg in signatures(full.read_bytes()))
+        for rel in sorted(set(inputs) - seen):
+            problems.append(Problem("source missing", f"{rel} is in the manifest but no longer in the bundle"))
+        facts.append(f"bundle: {len(seen)} files checked against the manifest")
+    return facts, problems
 
 
 def _mime(name: str) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from evidence_kit import _guard
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit._config import CONFIG_NAME, Config, InputSpec
 from evidence_kit._io import sha256_file
@@ -163,12 +164,19 @@ def ingest_file(
     records: list[Record] = []
     findings: list[Finding] = []
     try:
-        with _no_cycle_gc():
-            for item in source.read(path, ctx):
-                if isinstance(item, Record):
-                    records.append(item)
-                else:
-                    findings.append(item)
+        if getattr(source, "isolate", False) and hasattr(os, "fork"):  # budgeted child process
+            items = _worker_for(source).call(path, ctx, timeout=_guard.TIME_BUDGET, what=rel)
+        else:
+            items = _read_all(source, path, ctx)
+        for item in items:
+            if isinstance(item, Record):
+                records.append(item)
+            else:
+                findings.append(item)
+    except _guard.BudgetExceeded as exc:
+        msg = f"{exc}. The file is excluded from this run."
+        f = _core("ingest.budget-exceeded", rel, msg)
+        return InputOutcome(rel, sha, size, source.name, excluded_by=f.code, reason=str(exc)), [], [f]
     except Exception as exc:
         tb = "".join(traceback.format_exception(exc, limit=-3)).strip()
         msg = (
@@ -188,6 +196,24 @@ def ingest_file(
 
     with _no_cycle_gc():
         return _keep_valid(rel, sha, size, source, records, findings, registry, validator)
+
+
+_worker: tuple[Source, _guard.Worker] | None = None
+
+
+def _worker_for(source: Source) -> _guard.Worker:
+    """Return the guarded reader process for ``source`` (one per source object; forked on first use)."""
+    global _worker
+    if _worker is None or _worker[0] is not source or _worker[1].memory != _guard.MEMORY_BUDGET:
+        if _worker is not None:
+            _worker[1].close()
+        _worker = (source, _guard.Worker(lambda path, ctx: _read_all(source, path, ctx), memory=_guard.MEMORY_BUDGET))
+    return _worker[1]
+
+
+def _read_all(source: Source, path: Path, ctx: SourceContext) -> list[Record | Finding]:
+    with _no_cycle_gc():
+        return list(source.read(path, ctx))
 
 
 def _keep_valid(

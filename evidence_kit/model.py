@@ -129,6 +129,11 @@ class Record:
         if not isinstance(self.data, MappingProxyType):
             object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle with a plain dict (a mapping proxy cannot be pickled); used by the guarded PDF reader."""
+        data = (self.type, self.id, dict(self.data), self.location, self.sha256, self.source, self.attachments)
+        return (Record, data)
+
     def digest(self) -> str:
         """Return the SHA-256 of the record's canonical JSON (sorted keys, no spaces)."""
         return hashlib.sha256(canonical_json(self.data).encode("utf-8", "surrogatepass")).hexdigest()

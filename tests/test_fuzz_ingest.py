@@ -76,3 +76,25 @@ def test_mutated_json_and_pdf_never_crash(tmp_path_factory, json_ops, pdf_ops):
     (bundle / "doc.pdf").write_bytes(mutate(SEED_PDF, pdf_ops))
     _check(bundle)
     shutil.rmtree(bundle)
+
+
+XML_REL = "exports/qualitrex/label_inspections.xml"
+SEED_XML = (EXAMPLE / XML_REL).read_bytes()[:20_000]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(xml_ops=st.lists(mutation, max_size=4))
+def test_mutated_xml_never_crashes(tmp_path_factory, xml_ops):
+    bundle = tmp_path_factory.mktemp("fuzzxml")
+    toml = (EXAMPLE / "evidence-kit.toml").read_text()
+    start = toml.index('[[inputs]]\npath = "exports/qualitrex/label_inspections.xml"')
+    end = toml.index("[[inputs]]", start + 10)
+    (bundle / "evidence-kit.toml").write_text(MINIMAL_TOML + "\n" + toml[start:end])
+    target = bundle / XML_REL
+    target.parent.mkdir(parents=True)
+    xsd = "exports/qualitrex/qualitrex-export-2.xsd"
+    shutil.copy(EXAMPLE / xsd, bundle / xsd)
+    target.write_bytes(mutate(SEED_XML, xml_ops))
+    (bundle / "loose.xml").write_bytes(mutate(b'<?xml version="1.0"?><records><r id="1"/></records>', xml_ops))
+    _check(bundle)
+    shutil.rmtree(bundle)

@@ -123,7 +123,8 @@ def test_signatures_metadata_and_hostile_pdfs(corpus: Path, tmp_path: Path) -> N
     assert "D:00000805034056" in by_file["pikepdf_invalid_creationdate.pdf"].message
     assert "encrypted" in by_file["pypdf_r3-empty-password.pdf"].message
     outcomes = {o.file: o for o in result.report.inputs}
-    assert "password is required" in (outcomes["pdfjs_pr6531_1_user_owner_pw.pdf"].reason or "")
+    assert "encrypted: password required" in (outcomes["pdfjs_pr6531_1_user_owner_pw.pdf"].reason or "")
+    assert outcomes["pdfjs_pr6531_1_user_owner_pw.pdf"].excluded_by == "ingest.encrypted"
     assert outcomes["qpdf_bad1.pdf"].excluded_by == "ingest.malformed"
     assert outcomes["pyhanko_form-tree-circular-ref.pdf"].records
     lying = result.records.get("pdfjs_poppler-67295-0_pages_count_9999999999", "document")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -145,10 +145,15 @@ def show(value: Any) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
+def seq(value: Any) -> Sequence[Any]:
+    """Return ``value`` when it is a list, else an empty tuple (a malformed list is the schema check's finding)."""
+    return value if isinstance(value, (list, tuple)) else ()
+
+
 def signatures(rec: Record) -> list[tuple[str, Mapping[str, Any]]]:
     """Return ``(pointer, signature)`` for every signature on the record, including an ``approval`` block."""
     out: list[tuple[str, Mapping[str, Any]]] = []
-    for i, sig in enumerate(rec.data.get("signatures") or ()):
+    for i, sig in enumerate(seq(rec.data.get("signatures"))):
         if isinstance(sig, Mapping):
             out.append((f"/signatures/{i}", sig))
     approval = rec.data.get("approval")

@@ -9,7 +9,7 @@ from typing import Any
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
 from evidence_kit_builtin.record_types import TYPES
-from evidence_kit_builtin.rules._util import get, pairs_in_order, parse_day, parse_when, signatures, where
+from evidence_kit_builtin.rules._util import get, pairs_in_order, parse_day, parse_when, seq, signatures, where
 
 _ALL = frozenset(TYPES) - {"document"}
 
@@ -233,7 +233,7 @@ def procedure_not_in_force(records: RecordSet, ctx: RuleContext) -> Iterator[Fin
     numbers = {n for n, _ in docs}
     for rec in records.of_type(*_ALL):
         day = record_day(rec)
-        for i, ref in enumerate(rec.data.get("procedures") or ()):
+        for i, ref in enumerate(seq(rec.data.get("procedures"))):
             if not isinstance(ref, Mapping):
                 continue
             key = (str(ref.get("doc_number", "")), str(ref.get("rev", "")))
@@ -283,7 +283,7 @@ def training_after_signature(records: RecordSet, ctx: RuleContext) -> Iterator[F
                 k = (who.strip().lower(), *key_rev)
                 done[k] = min(when, done.get(k, when))
     for rec in records.of_type(*_ALL):
-        refs = [r for r in rec.data.get("procedures") or () if isinstance(r, Mapping)]
+        refs = [r for r in seq(rec.data.get("procedures")) if isinstance(r, Mapping)]
         for ptr, sig in signatures(rec):
             signed = parse_when(sig.get("signed_at"))
             if signed is None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import blank, get, is_explicit_none, parse_day, parse_when, where
+from evidence_kit_builtin.rules._util import blank, get, is_explicit_none, parse_day, parse_when, seq, where
 
 _SCOPE_OPTIONS: dict[str, Any] = {"scope": "all"}
 _SCOPE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {"scope": {"enum": ["all", "required"]}}}
@@ -462,7 +462,7 @@ def capa_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 def capa_dangling(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Every CAPA id a complaint names must resolve to a CAPA record."""
     for c in records.of_type("complaint"):
-        for i, ref in enumerate(c.data.get("capa_ids") or ()):
+        for i, ref in enumerate(seq(c.data.get("capa_ids"))):
             if records.get(str(ref), "capa") is None:
                 yield ctx.finding(
                     c,
@@ -486,11 +486,11 @@ def capa_dangling(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 def capa_one_way(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """A complaint → CAPA link must be mirrored by the CAPA's trigger list, and the other way round."""
     for c in records.of_type("complaint"):
-        for i, ref in enumerate(c.data.get("capa_ids") or ()):
+        for i, ref in enumerate(seq(c.data.get("capa_ids"))):
             capa = records.get(str(ref), "capa")
             if capa is None:
                 continue
-            triggers = {(t.get("type"), t.get("id")) for t in capa.data.get("triggers") or () if hasattr(t, "get")}
+            triggers = {(t.get("type"), t.get("id")) for t in seq(capa.data.get("triggers")) if hasattr(t, "get")}
             if ("complaint", c.id) not in triggers:
                 yield ctx.finding(
                     c,
@@ -501,7 +501,7 @@ def capa_one_way(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
                     ),
                 )
     for capa in records.of_type("capa"):
-        for i, t in enumerate(capa.data.get("triggers") or ()):
+        for i, t in enumerate(seq(capa.data.get("triggers"))):
             if not hasattr(t, "get") or t.get("type") != "complaint":
                 continue
             complaint = records.get(str(t.get("id")), "complaint")
@@ -514,7 +514,7 @@ def capa_one_way(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
                         "complaint with that id is in the bundle."
                     ),
                 )
-            elif capa.id not in (complaint.data.get("capa_ids") or ()):
+            elif capa.id not in seq(complaint.data.get("capa_ids")):
                 yield ctx.finding(
                     capa,
                     field=f"/triggers/{i}/id",

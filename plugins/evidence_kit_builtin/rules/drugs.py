@@ -7,7 +7,16 @@ from collections.abc import Iterator, Mapping
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import add_work_days, blank, get, is_explicit_none, parse_day, parse_when, where
+from evidence_kit_builtin.rules._util import (
+    add_work_days,
+    blank,
+    get,
+    is_explicit_none,
+    parse_day,
+    parse_when,
+    seq,
+    where,
+)
 
 
 @rule(
@@ -96,11 +105,11 @@ def discrepancy_not_investigated(records: RecordSet, ctx: RuleContext) -> Iterat
     """INV-02: discrepancy=true or yield outside limits needs a drug_deviation naming the batch."""
     covered: set[str] = set()
     for d in records.of_type("drug_deviation"):
-        covered.update(str(x) for x in d.data.get("batch_ids") or ())
+        covered.update(str(x) for x in seq(d.data.get("batch_ids")))
     for b in records.of_type("drug_batch_record"):
         if b.data.get("discrepancy") is not True and not _out_of_yield(b):
             continue
-        linked = [x for x in b.data.get("deviation_ids") or () if records.get(str(x), "drug_deviation")]
+        linked = [x for x in seq(b.data.get("deviation_ids")) if records.get(str(x), "drug_deviation")]
         if not linked and b.id not in covered and str(b.data.get("lot")) not in covered:
             why = (
                 "records a discrepancy"

@@ -12,7 +12,7 @@ from typing import Any
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import blank, get, parse_day, where
+from evidence_kit_builtin.rules._util import blank, get, parse_day, seq, where
 
 #: trigger type → field holding the date it was received or detected
 TRIGGER_DATES = {
@@ -40,17 +40,17 @@ def _trigger_day(rec: Record) -> dt.date | None:
 def _capa_links(records: RecordSet) -> Iterator[tuple[Record, str, str]]:
     """Yield ``(record, pointer, capa id)`` for every CAPA id a non-complaint record names."""
     for rec in records.of_type(*_LINKERS):
-        for i, ref in enumerate(rec.data.get("capa_ids") or ()):
+        for i, ref in enumerate(seq(rec.data.get("capa_ids"))):
             yield rec, f"/capa_ids/{i}", str(ref)
     for audit in records.of_type("internal_audit"):
-        for i, finding in enumerate(audit.data.get("findings") or ()):
+        for i, finding in enumerate(seq(audit.data.get("findings"))):
             if isinstance(finding, Mapping):
-                for j, ref in enumerate(finding.get("capa_ids") or ()):
+                for j, ref in enumerate(seq(finding.get("capa_ids"))):
                     yield audit, f"/findings/{i}/capa_ids/{j}", str(ref)
 
 
 def _triggers(capa: Record) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    for i, t in enumerate(capa.data.get("triggers") or ()):
+    for i, t in enumerate(seq(capa.data.get("triggers"))):
         if isinstance(t, Mapping):
             yield i, t
 
@@ -72,7 +72,7 @@ def _trigger_pairs(records: RecordSet) -> Iterator[tuple[Record, Record, str, dt
     links += [
         (c, f"/capa_ids/{i}", str(ref))
         for c in records.of_type("complaint")
-        for i, ref in enumerate(c.data.get("capa_ids") or ())
+        for i, ref in enumerate(seq(c.data.get("capa_ids")))
     ]
     for source, ptr, ref in links:
         target = records.get(ref, "capa")
@@ -219,7 +219,7 @@ def closed_with_open_capa(records: RecordSet, ctx: RuleContext) -> Iterator[Find
         )
         if not closed:
             continue
-        for i, ref in enumerate(rec.data.get("capa_ids") or ()):
+        for i, ref in enumerate(seq(rec.data.get("capa_ids"))):
             capa = records.get(str(ref), "capa")
             if capa is not None and capa.data.get("status") not in ("closed", "cancelled"):
                 yield ctx.finding(
@@ -240,7 +240,7 @@ def closed_with_open_capa(records: RecordSet, ctx: RuleContext) -> Iterator[Find
 def audit_finding_no_action(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """AUD-IA-02: each audit finding maps to a correction or a CAPA."""
     for audit in records.of_type("internal_audit"):
-        for i, finding in enumerate(audit.data.get("findings") or ()):
+        for i, finding in enumerate(seq(audit.data.get("findings"))):
             if isinstance(finding, Mapping) and blank(finding.get("capa_ids")) and blank(finding.get("correction")):
                 yield ctx.finding(
                     audit,

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 
 from evidence_kit import Finding, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import blank, parse_day, where
+from evidence_kit_builtin.rules._util import blank, parse_day, seq, where
 
 MR_INPUTS = [
     "feedback",
@@ -69,7 +69,7 @@ def review_inputs(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """MR-02: the inputs list covers every configured input."""
     required = [str(x) for x in ctx.options.get("inputs", MR_INPUTS)]
     for rec in records.of_type("management_review"):
-        covered = {str(x) for x in rec.data.get("inputs") or ()}
+        covered = {str(x) for x in seq(rec.data.get("inputs"))}
         missing = [x for x in required if x not in covered]
         if missing:
             yield ctx.finding(
@@ -91,7 +91,7 @@ def review_inputs(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 def review_output_incomplete(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """MR-03."""
     for rec in records.of_type("management_review"):
-        outputs = rec.data.get("outputs") or ()
+        outputs = seq(rec.data.get("outputs"))
         if not outputs:
             yield ctx.finding(rec, field="/outputs", message=f"{where(rec)} records no outputs (decisions or actions).")
         for i, out in enumerate(outputs):

@@ -15,7 +15,7 @@ from evidence_kit import Finding, RecordSet, RuleContext, Severity, hookimpl, ru
 from evidence_kit.contracts import FunctionRule
 from evidence_kit.model import canonical_json
 from evidence_kit_builtin.record_types import TYPES
-from evidence_kit_builtin.rules._util import blank, get, has_zone, parse_when, show, signatures, where
+from evidence_kit_builtin.rules._util import blank, get, has_zone, parse_when, seq, show, signatures, where
 
 _ALL = frozenset(TYPES) - {"document"}
 _SIG = ("21 CFR 11.50(a)", "21 CFR 820.35", "ISO 13485:2016 4.2.5")
@@ -292,7 +292,7 @@ _AT = ("21 CFR 11.10(e)",)
 
 
 def _trail(rec: Any) -> list[tuple[int, Mapping[str, Any]]]:
-    return [(i, e) for i, e in enumerate(rec.data.get("audit_trail") or ()) if isinstance(e, Mapping)]
+    return [(i, e) for i, e in enumerate(seq(rec.data.get("audit_trail"))) if isinstance(e, Mapping)]
 
 
 @rule(

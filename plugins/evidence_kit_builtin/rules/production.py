@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from evidence_kit import Finding, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import blank, get, parse_day, where
+from evidence_kit_builtin.rules._util import blank, get, parse_day, seq, where
 
 
 @rule(
@@ -46,7 +46,7 @@ def consignee_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]
     for rec in records.of_type("device_record"):
         if rec.data.get("implant_or_life_supporting") is not True:
             continue
-        for i, ship in enumerate(rec.data.get("distribution") or ()):
+        for i, ship in enumerate(seq(rec.data.get("distribution"))):
             for key in ("consignee_name", "consignee_address"):
                 if not hasattr(ship, "get") or blank(ship.get(key)):
                     yield ctx.finding(

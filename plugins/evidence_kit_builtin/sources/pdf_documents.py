@@ -21,6 +21,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
+import logging
+import os
+import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -37,7 +41,98 @@ MAX_FIELDS = 5000
 MAX_FIELD_DEPTH = 32
 MAX_ATTACHMENT_BYTES = 32 * 1024 * 1024
 
-OPTIONS_SCHEMA = options_schema({"attachments": {"type": "boolean"}})
+OPTIONS_SCHEMA = options_schema(
+    {"attachments": {"type": "boolean"}, "password": {"type": "string"}, "password_env": {"type": "string"}}
+)
+PASSWORDS_ENV = "EVIDENCE_KIT_PDF_PASSWORDS"  #: a JSON object {bundle path: password}
+_STREAM_NAME = re.compile(r"^.*?<_io\.BytesIO object at 0x[0-9a-f]+>:?\s*")
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # damaged files: pypdf logs every recovery step
+
+
+def password_for(ctx: SourceContext) -> str | None:
+    """Return the user's password for this PDF, or None: never guessed.
+
+    In order: the ``[[inputs]]`` option ``password_env`` (the name of an environment variable holding
+    it), the option ``password``, then the JSON map in ``EVIDENCE_KIT_PDF_PASSWORDS`` keyed by the
+    file's bundle path.
+    """
+    env_name = ctx.options.get("password_env")
+    if isinstance(env_name, str) and env_name in os.environ:
+        return os.environ[env_name]
+    if isinstance(ctx.options.get("password"), str):
+        return str(ctx.options["password"])
+    raw = os.environ.get(PASSWORDS_ENV)
+    if raw:
+        try:
+            table = json.loads(raw)
+        except ValueError:
+            return None
+        value = table.get(ctx.file) if isinstance(table, dict) else None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _clean(exc: Exception) -> str:
+    """Return qpdf's message without the in-memory stream's name."""
+    return _STREAM_NAME.sub("", str(exc).splitlines()[0] if str(exc) else type(exc).__name__).strip()
+
+
+def _preflight(pdf: pikepdf.Pdf) -> None:
+    """Do now what the binder does later: copy every page and decode its content streams.
+
+    The source runs in the budgeted reader process (``isolate``), so a page tree, resource graph or
+    content-stream bomb that would hang or exhaust the binder is caught here, within the time and memory
+    budget, and the file is excluded before the binder ever opens it. Errors are the binder's to report.
+    """
+    scratch = pikepdf.new()
+    try:
+        for page in pdf.pages:
+            copied = scratch.copy_foreign(page.obj)
+            contents = copied.get("/Contents")
+            for st in contents if isinstance(contents, pikepdf.Array) else [contents]:
+                if isinstance(st, pikepdf.Stream):
+                    st.read_bytes()
+    except Exception:  # damaged content: the binder keeps the raw stream and says so
+        return
+    finally:
+        scratch.close()
+
+
+def active_content(pdf: pikepdf.Pdf) -> list[str]:
+    """Name the active content a PDF carries: document JavaScript, /OpenAction, /AA, /Launch, XFA, file:// links."""
+    found: set[str] = set()
+    root = pdf.Root
+    names = root.get("/Names")
+    if isinstance(names, pikepdf.Dictionary) and "/JavaScript" in names:
+        found.add("document JavaScript")
+    opening = root.get("/OpenAction")
+    if isinstance(opening, pikepdf.Dictionary) and opening.get("/S") not in (pikepdf.Name.GoTo, None):
+        found.add(f"/OpenAction {_text(opening.get('/S'))}")  # a plain "open at page n" destination is harmless
+    if "/AA" in root:
+        found.add("document /AA actions")
+    acro = root.get("/AcroForm")
+    if isinstance(acro, pikepdf.Dictionary) and "/XFA" in acro:
+        found.add("XFA form")
+    for page in pdf.pages[:2000]:
+        if "/AA" in page.obj:
+            found.add("page /AA actions")
+        annots = page.obj.get("/Annots")
+        if not isinstance(annots, pikepdf.Array):
+            continue
+        for annot in list(annots)[:2000]:
+            if not isinstance(annot, pikepdf.Dictionary):
+                continue
+            if "/AA" in annot:
+                found.add("annotation /AA actions")
+            action = annot.get("/A")
+            if isinstance(action, pikepdf.Dictionary):
+                kind = action.get("/S")
+                if kind in (pikepdf.Name.JavaScript, pikepdf.Name.Launch):
+                    found.add(f"{kind} action")
+                uri = action.get("/URI")
+                if kind == pikepdf.Name.URI and str(uri if uri is not None else "").lower().startswith("file:"):
+                    found.add("file:// link")
+    return sorted(found)
 
 
 def text_extractable(data: bytes, max_pages: int = 3) -> bool:
@@ -121,6 +216,7 @@ class PdfDocumentSource:
     name = "pdf"
     version = __version__
     options_schema = OPTIONS_SCHEMA
+    isolate = True  #: read in a forked child under the per-file time and memory budget (evidence_kit._guard)
 
     def detect(self, path: PurePosixPath, head: bytes) -> bool:
         """Claim files that start with the PDF header, or end in .pdf."""
@@ -129,30 +225,67 @@ class PdfDocumentSource:
     def read(self, path: Path, ctx: SourceContext) -> Iterator[Record | Finding]:
         """Yield the document record and any form/attachment records, or why the PDF cannot be bound."""
         data = path.read_bytes()
-        if b"%PDF-" not in data[:1024]:
-            yield ctx.finding("ingest.malformed", f"{ctx.file}: not a PDF: no %PDF- header in the first 1024 bytes.")
+        if not data:
+            yield ctx.finding("ingest.malformed", f"{ctx.file}: empty file (0 bytes).")
             return
+        header = b"%PDF-" in data[:1024]
+        password = password_for(ctx)
         try:
-            pdf = pikepdf.open(io.BytesIO(data))
+            pdf = pikepdf.open(io.BytesIO(data), password=password or "")
         except pikepdf.PasswordError:
+            if password:
+                reason = "encrypted: wrong password (the password supplied for it does not open it)"
+            else:
+                reason = "encrypted: password required"
             yield ctx.finding(
-                "ingest.malformed",
-                f"{ctx.file}: encrypted: a password is required to open it.",
-                hint="Export the document without a user password.",
+                "ingest.encrypted",
+                f"{ctx.file}: {reason}.",
+                hint=f"Give the password in the [[inputs]] option password_env or in {PASSWORDS_ENV}; "
+                "evidence-kit never guesses.",
             )
             return
         except pikepdf.PdfError as exc:
-            yield ctx.finding("ingest.malformed", f"{ctx.file}: PDF cannot be opened: {exc}.")
+            text = _clean(exc)
+            if not header:
+                yield ctx.finding("ingest.malformed", f"{ctx.file}: not a PDF: no %PDF- header ({text}).")
+            elif "encryption" in text or "/Encrypt" in text:
+                kind = "unsupported security handler" if "unsupported" in text else "malformed encryption dictionary"
+                yield ctx.finding("ingest.encrypted", f"{ctx.file}: encrypted: {kind} ({text}).")
+            else:
+                yield ctx.finding("ingest.malformed", f"{ctx.file}: PDF cannot be opened: {text}.")
             return
         rid = PurePosixPath(ctx.file).stem
         with pdf:
             doc: dict[str, Any] = {"id": rid, "file": ctx.file, "pages": len(pdf.pages)}
+            repairs = [_STREAM_NAME.sub("", w).strip() for w in pdf.get_warnings()]
+            if repairs or not header:
+                what = "; ".join(dict.fromkeys(repairs[:3])) or "no %PDF- header in the first 1024 bytes"
+                doc["repaired"] = True
+                yield ctx.finding(
+                    "ingest.repaired",
+                    f"{ctx.file}: damaged PDF repaired to be read ({what}); the binder holds the repaired copy, "
+                    f"the manifest the original's SHA-256 {ctx.sha256}.",
+                    severity=Severity.WARNING,
+                    record=rid,
+                )
+            _preflight(pdf)
+            active = active_content(pdf)
+            if active:
+                doc["active_content"] = active
+                yield ctx.finding(
+                    "binder.active-content",
+                    f"{ctx.file}: active content ({', '.join(active)}) is neutralised in the binder copy; "
+                    "the original bytes are embedded unchanged.",
+                    severity=Severity.WARNING,
+                    record=rid,
+                )
             yield from self._metadata(pdf, doc, ctx, rid)
             if pdf.is_encrypted:
                 doc["encrypted"] = True
+                how = "the password supplied" if password else "an empty password"
                 yield ctx.finding(
                     "ingest.bad-metadata",
-                    f"{ctx.file}: source PDF is encrypted (opened with an empty password); "
+                    f"{ctx.file}: source PDF is encrypted (opened with {how}); "
                     f"permissions: extract={pdf.allow.extract}, print={pdf.allow.print_highres}.",
                     severity=Severity.WARNING,
                     record=rid,
