@@ -10,6 +10,7 @@ import contextlib
 import fnmatch
 import gc
 import os
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -198,17 +199,18 @@ def ingest_file(
         return _keep_valid(rel, sha, size, source, records, findings, registry, validator)
 
 
-_worker: tuple[Source, _guard.Worker] | None = None
+_workers = threading.local()  # one reader process per thread: a Dask worker runs several threads at once
 
 
 def _worker_for(source: Source) -> _guard.Worker:
     """Return the guarded reader process for ``source`` (one per source object; forked on first use)."""
-    global _worker
-    if _worker is None or _worker[0] is not source or _worker[1].memory != _guard.MEMORY_BUDGET:
-        if _worker is not None:
-            _worker[1].close()
-        _worker = (source, _guard.Worker(lambda path, ctx: _read_all(source, path, ctx), memory=_guard.MEMORY_BUDGET))
-    return _worker[1]
+    current: tuple[Source, _guard.Worker] | None = getattr(_workers, "current", None)
+    if current is None or current[0] is not source or current[1].memory != _guard.MEMORY_BUDGET:
+        if current is not None:
+            current[1].close()
+        worker = _guard.Worker(lambda path, ctx: _read_all(source, path, ctx), memory=_guard.MEMORY_BUDGET)
+        current = _workers.current = (source, worker)
+    return current[1]
 
 
 def _read_all(source: Source, path: Path, ctx: SourceContext) -> list[Record | Finding]:
