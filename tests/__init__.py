@@ -1,0 +1,1 @@
+"""The evidence-kit test suite (a package, so helper modules import relatively)."""

@@ -10,6 +10,8 @@ import copy
 import datetime as dt
 from typing import Any
 
+from evidence_kit_builtin.rules.management import MR_INPUTS
+
 from evidence_kit._plugins import build_registry, get_plugin_manager
 from evidence_kit.contracts import RuleContext
 from evidence_kit.model import Finding, Location, Record, RecordSet
@@ -300,20 +302,7 @@ BASELINE: dict[str, tuple[str, dict[str, Any]]] = {
             "id": "MR-2025-2",
             "review_date": "2025-11-20",
             "planned_interval_months": 6,
-            "inputs": [
-                "feedback",
-                "complaint_handling",
-                "regulatory_reporting",
-                "audits",
-                "process_monitoring",
-                "product_monitoring",
-                "corrective_action",
-                "preventive_action",
-                "prior_review_followup",
-                "qms_changes",
-                "improvement_recommendations",
-                "regulatory_changes",
-            ],
+            "inputs": list(MR_INPUTS),
             "outputs": [{"decision": "Add QA engineer", "owner": "CEO", "due_date": "2026-03-01"}],
         },
     ),
@@ -323,20 +312,7 @@ BASELINE: dict[str, tuple[str, dict[str, Any]]] = {
             "id": "MR-2026-1",
             "review_date": "2026-05-20",
             "planned_interval_months": 6,
-            "inputs": [
-                "feedback",
-                "complaint_handling",
-                "regulatory_reporting",
-                "audits",
-                "process_monitoring",
-                "product_monitoring",
-                "corrective_action",
-                "preventive_action",
-                "prior_review_followup",
-                "qms_changes",
-                "improvement_recommendations",
-                "regulatory_changes",
-            ],
+            "inputs": list(MR_INPUTS),
             "outputs": [{"decision": "Qualify second sensor supplier", "owner": CHEN[0], "due_date": "2026-12-31"}],
         },
     ),

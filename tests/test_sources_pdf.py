@@ -10,7 +10,7 @@ from reportlab.pdfgen import canvas
 
 from evidence_kit._api import run
 
-from .conftest import source_errors
+from .conftest import ROOT, source_errors
 
 TOML = """\
 [establishment]
@@ -129,3 +129,15 @@ def test_signatures_metadata_and_hostile_pdfs(corpus: Path, tmp_path: Path) -> N
     assert outcomes["pyhanko_form-tree-circular-ref.pdf"].records
     lying = result.records.get("pdfjs_poppler-67295-0_pages_count_9999999999", "document")
     assert lying is not None and lying.data["pages"] < 10
+
+
+def test_unreadable_document_info_is_reported_not_dropped(make_bundle, monkeypatch):
+    def broken(self):
+        raise pikepdf.PdfError("damaged /Info dictionary")
+
+    monkeypatch.setattr(pikepdf.Pdf, "docinfo", property(broken))
+    bundle = make_bundle({"sop.pdf": next((ROOT / "example_bundle" / "sops").glob("*.pdf")).read_bytes()})
+    result = run(bundle)
+    (f,) = [f for f in result.report.findings if f.code == "ingest.bad-metadata"]
+    assert f.location.file == "sop.pdf" and "damaged /Info dictionary" in f.message
+    assert {o.file: o.bound for o in result.report.inputs}["sop.pdf"]

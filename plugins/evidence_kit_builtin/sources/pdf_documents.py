@@ -342,8 +342,14 @@ class PdfDocumentSource:
                 entry = _text(obj)
                 if entry:
                     info[str(key)[1:]] = entry
-        except (pikepdf.PdfError, ValueError):
-            pass
+        except (pikepdf.PdfError, ValueError) as exc:  # say so rather than silently dropping the metadata
+            yield ctx.finding(
+                "ingest.bad-metadata",
+                f"{ctx.file}: the PDF's document information dictionary cannot be read ({exc}); "
+                "title, author and dates come from XMP only.",
+                severity=Severity.WARNING,
+                record=rid,
+            )
         xmp: dict[str, str] = {}
         try:
             meta = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
