@@ -129,7 +129,7 @@ def run(
             *registry.findings,
             *ingested.result.findings,
             *duplicate_ids(records),
-            *run_rules(records, config, registry),
+            *run_rules(records, config, registry, scope="set"),
         ]
         report = assemble_report(config, registry, ingested.result.outcomes, findings, len(records), __version__)
         report = dataclasses.replace(report, records=tuple(ingested.digests))

@@ -1,15 +1,20 @@
 """The incremental cache: parsed and schema-checked results of one input file, reused while nothing changed.
 
 What is cached is the per-file unit of ingest (:func:`evidence_kit._ingest.ingest_file` plus the
-record digests): the file's outcome, its records, its ingest and schema findings. Cross-record
-rules are never cached; they always run over the full record set.
+record digests): the file's outcome, its records, its ingest and schema findings; and, in a second
+entry, the findings of the record-scoped rules on those records
+(:class:`evidence_kit._engine.RecordRules`), keyed on the file's key and the rules' key (codes,
+options, settings and a digest of the rule packages' code and data); findings of rules that read
+``now`` are reused only at the same ``as_of``. Cross-record (set-scoped) rules are never cached;
+they always run over the full record set.
 
 **Key.** SHA-256 over: the cache format and tool version, the file's bundle-relative path and
 SHA-256, the name and version of the source plugin that reads it, the ``$id`` and content hash of
 every registered record-type schema, and the file's ``[[inputs]]`` entry (path, source, record
 type, options). Any change to one of them is a miss.
 
-**Storage.** One file per entry, ``<dir>/v1/<key[:2]>/<key>.json``: a first line holding the
+**Storage.** One file per entry, ``<dir>/v1/<key[:2]>/<key>.json`` (record-rule entries under
+``<dir>/v1/rules/``): a first line holding the
 SHA-256 of the body, then the body as JSON. Entries are written to a temporary file and moved into
 place with ``os.replace``, so a crash never leaves a torn entry under the final name; an entry that
 is damaged anyway (a power loss before the data reached the disk, a disk error, a hand edit) fails
@@ -24,17 +29,20 @@ else ``~/.cache/evidence-kit``. Not inside the bundle: every file under the bund
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from evidence_kit import __version__
 from evidence_kit._config import CONFIG_NAME, Config
 from evidence_kit._diff import digest_record
+from evidence_kit._engine import RecordRules, RuleResults
 from evidence_kit._ingest import HEAD_BYTES, _choose_source, _match, _spec_for, ingest_file
 from evidence_kit._io import sha256_file, write_bytes_atomic
 from evidence_kit._plugins import Registry
@@ -50,16 +58,18 @@ from evidence_kit.model import (
 )
 
 CACHE_FORMAT = "1"
+T = TypeVar("T")
 
 
 @dataclass
 class FileResult:
-    """What ingest made of one file: its outcome, records, findings and record digests."""
+    """What ingest made of one file: its outcome, records, findings, record digests and record-rule findings."""
 
     outcome: InputOutcome
     records: list[Record]
     findings: list[Finding]
     digests: list[RecordDigest]
+    rule_findings: list[Finding] = field(default_factory=list)
 
 
 def default_cache_dir() -> Path:
@@ -77,6 +87,17 @@ def _loc(loc: Location) -> list[Any]:
     return [loc.file, loc.record, loc.field, loc.line, loc.page, loc.path]
 
 
+def _enc_findings(findings: list[Finding]) -> list[list[Any]]:
+    return [[f.code, f.severity.value, f.message, _loc(f.location), list(f.cites), f.hint, f.plugin] for f in findings]
+
+
+def _dec_findings(data: list[list[Any]]) -> list[Finding]:
+    return [
+        Finding(code, Severity(sev), msg, Location(*loc), tuple(cites), hint, plugin)
+        for code, sev, msg, loc, cites, hint, plugin in data
+    ]
+
+
 def encode(result: FileResult) -> dict[str, Any]:
     """Return ``result`` as plain lists and dicts (JSON- and pickle-friendly), as compact as is plain.
 
@@ -91,10 +112,8 @@ def encode(result: FileResult) -> dict[str, Any]:
             [r.type, r.id, dict(r.data), _loc(r.location), r.sha256, r.source, list(r.attachments)]
             for r in result.records
         ],
-        "f": [
-            [f.code, f.severity.value, f.message, _loc(f.location), list(f.cites), f.hint, f.plugin]
-            for f in result.findings
-        ],
+        "f": _enc_findings(result.findings),
+        "rf": _enc_findings(result.rule_findings),
         "d": [
             [d.sha256, "".join(d.fields[k] for k in sorted(d.fields)), d.status, d.closed, d.approved]
             for d in result.digests
@@ -111,10 +130,7 @@ def decode(data: dict[str, Any]) -> FileResult:
         Record(t, i, MappingProxyType(d), Location(*loc), sha, src, tuple(att))
         for t, i, d, loc, sha, src, att in data["r"]
     ]
-    findings = [
-        Finding(code, Severity(sev), msg, Location(*loc), tuple(cites), hint, plugin)
-        for code, sev, msg, loc, cites, hint, plugin in data["f"]
-    ]
+    findings = _dec_findings(data["f"])
     digests = []
     for r, (sha, hexes, status, closed, approved) in zip(records, data["d"], strict=True):
         names = sorted(r.data)
@@ -122,7 +138,23 @@ def decode(data: dict[str, Any]) -> FileResult:
             raise ValueError(f"digest of {r.id} does not match its fields")
         fields = {n: hexes[16 * i : 16 * i + 16] for i, n in enumerate(names)}
         digests.append(RecordDigest(r.type, r.id, r.location.file, sha, fields, status, closed, approved))
-    return FileResult(outcome, records, findings, digests)
+    return FileResult(outcome, records, findings, digests, _dec_findings(data.get("rf", [])))
+
+
+def encode_rules(results: RuleResults) -> dict[str, Any]:
+    """Return record-rule results as plain data (the rules entry of the cache)."""
+    return {
+        "k": results.key,
+        "n": results.now,
+        "s": _enc_findings(results.steady),
+        "t": {code: _enc_findings(found) for code, found in results.timed.items()},
+    }
+
+
+def decode_rules(data: dict[str, Any]) -> RuleResults:
+    """Rebuild record-rule results from :func:`encode_rules`'s output."""
+    timed = {code: _dec_findings(found) for code, found in data["t"].items()}
+    return RuleResults(data["k"], data["n"], _dec_findings(data["s"]), timed)
 
 
 def compute(rel: str, path: Path, config: Config, registry: Registry, validator: SchemaValidator) -> FileResult:
@@ -156,38 +188,59 @@ class FileCache:
         material = [CACHE_FORMAT, __version__, rel, sha256, list(source), self._schemas, spec_data]
         return hashlib.sha256(canonical_json(material).encode()).hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.root / f"v{CACHE_FORMAT}" / key[:2] / f"{key}.json"
+    def _path(self, key: str, kind: str = "") -> Path:
+        return self.root / f"v{CACHE_FORMAT}" / kind / key[:2] / f"{key}.json"
 
-    def load(self, key: str) -> FileResult | None:
-        """Return the cached result, or None when it is missing or damaged (a damaged entry counts)."""
-        path = self._path(key)
+    def _read(self, key: str, decoder: Callable[[dict[str, Any]], T], kind: str = "") -> T | None:
+        """Return the decoded entry, or None when it is missing or damaged (a damaged entry counts)."""
         try:
-            raw = path.read_bytes()
+            raw = self._path(key, kind).read_bytes()
         except OSError:
-            self.misses += 1
             return None
         check, _, body = raw.partition(b"\n")
         try:
             if hashlib.sha256(body).hexdigest().encode() != check:
                 raise ValueError("checksum mismatch")
-            result = decode(json.loads(body))
-        except (ValueError, KeyError, TypeError, IndexError):
+            return decoder(json.loads(body))
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             self.damaged += 1
-            self.misses += 1
             return None
-        self.hits += 1
+
+    def _write(self, key: str, data: dict[str, Any], kind: str = "") -> None:
+        """Write an entry atomically; data that is not plain JSON is simply not cached."""
+        try:
+            body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        except (TypeError, ValueError):
+            return
+        entry = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+        with contextlib.suppress(OSError):  # a read-only or full cache directory only costs speed
+            write_bytes_atomic(self._path(key, kind), entry, fsync=False)
+
+    def load(self, key: str) -> FileResult | None:
+        """Return the cached result, or None when it is missing or damaged."""
+        result = self._read(key, decode)
+        if result is None:
+            self.misses += 1
+        else:
+            self.hits += 1
         return result
 
     def store(self, key: str, result: FileResult) -> None:
-        """Write an entry atomically; results that are not plain JSON data are simply not cached."""
-        try:
-            body = json.dumps(encode(result), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-        except (TypeError, ValueError):
-            return
-        data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
-        with contextlib.suppress(OSError):  # a read-only or full cache directory only costs speed
-            write_bytes_atomic(self._path(key), data, fsync=False)
+        """Write an entry atomically (its record-rule findings are stored apart, by :meth:`store_rules`)."""
+        self._write(key, encode(dataclasses.replace(result, rule_findings=[])))
+
+    @staticmethod
+    def rules_key(file_key: str, rules: RecordRules) -> str:
+        """Return the key of a file's record-rule entry."""
+        return hashlib.sha256(f"rules\0{file_key}\0{rules.key}".encode()).hexdigest()
+
+    def load_rules(self, key: str) -> RuleResults | None:
+        """Return a file's cached record-rule results, or None."""
+        return self._read(key, decode_rules, "rules")
+
+    def store_rules(self, key: str, results: RuleResults) -> None:
+        """Write a file's record-rule results atomically."""
+        self._write(key, encode_rules(results), "rules")
 
 
 def _cacheable(rel: str, path: Path, config: Config) -> bool:
@@ -197,25 +250,53 @@ def _cacheable(rel: str, path: Path, config: Config) -> bool:
 
 
 def process_file(
-    rel: str, path: Path, config: Config, registry: Registry, validator: SchemaValidator, cache: FileCache | None
+    rel: str,
+    path: Path,
+    config: Config,
+    registry: Registry,
+    validator: SchemaValidator,
+    cache: FileCache | None,
+    rules: RecordRules | None = None,
 ) -> FileResult:
-    """Ingest one file through the cache: the unit the serial loop and the worker pool both run."""
+    """Ingest one file through the cache, then apply the record-scoped ``rules`` to its records.
+
+    This is the unit the serial loop, the worker pool and the Dask workers all run.
+    """
+    result, key = _ingest_cached(rel, path, config, registry, validator, cache)
+    if rules is not None and rules.rules:
+        if cache is None or key is None:
+            found = rules.run(rel, result.records)
+        else:
+            rkey = cache.rules_key(key, rules)
+            cached = cache.load_rules(rkey)
+            found = rules.refresh(rel, result.records, cached)
+            if found is not cached:
+                cache.store_rules(rkey, found)
+        result.rule_findings = found.findings()
+    return result
+
+
+def _ingest_cached(
+    rel: str, path: Path, config: Config, registry: Registry, validator: SchemaValidator, cache: FileCache | None
+) -> tuple[FileResult, str | None]:
+    """Return the file's ingest result and its cache key (None when it is not cached)."""
     if cache is None or not _cacheable(rel, path, config):
-        return compute(rel, path, config, registry, validator)
+        return compute(rel, path, config, registry, validator), None
     try:
         sha = sha256_file(path)
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
     except OSError:
-        return compute(rel, path, config, registry, validator)
+        return compute(rel, path, config, registry, validator), None
     source = _choose_source(rel, head, _spec_for(rel, config), registry)
     if source is None:
-        return compute(rel, path, config, registry, validator)
+        return compute(rel, path, config, registry, validator), None
     key = cache.key(rel, sha, (source.name, str(getattr(source, "version", ""))), config)
     hit = cache.load(key)
     if hit is not None:
-        return hit
+        return hit, key
     result = compute(rel, path, config, registry, validator)
     if result.outcome.sha256 == sha and result.outcome.source == source.name:
         cache.store(key, result)
-    return result
+        return result, key
+    return result, None

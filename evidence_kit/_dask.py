@@ -2,7 +2,8 @@
 
 Ingest is per file: each file is read, parsed and schema-checked on its own, so blocks of files go
 to the cluster as ``dask.distributed`` futures and come back as the same plain data the process
-pool returns (:func:`evidence_kit._cache.encode`). Rules, the report and the binder then run here,
+pool returns (:func:`evidence_kit._cache.encode`), record-scoped rule findings included. Cross-record
+rules, the report and the binder then run here,
 on the canonical record set, in bundle order, so the report is byte-for-byte a local run's.
 
 Workers need the same evidence-kit and plugin distributions installed as the client, and must see
@@ -22,6 +23,7 @@ from typing import Any
 
 from evidence_kit._cache import FileCache, decode, encode, process_file
 from evidence_kit._config import Config
+from evidence_kit._engine import RecordRules
 from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit.errors import ConfigError
@@ -42,8 +44,9 @@ def _block(
             registry = build_registry(pm)
             state = _states[plugins] = (registry, SchemaValidator(registry.record_types))
     registry, validator = state
+    rules = RecordRules(config, registry)  # per block: it depends on the run's config
     cache = FileCache(cache_dir, registry) if cache_dir else None
-    results = [encode(process_file(rel, Path(path), config, registry, validator, cache)) for rel, path in block]
+    results = [encode(process_file(rel, Path(path), config, registry, validator, cache, rules)) for rel, path in block]
     return results, ((cache.hits, cache.misses, cache.damaged) if cache else (0, 0, 0))
 
 

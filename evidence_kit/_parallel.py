@@ -21,6 +21,7 @@ from typing import Any
 
 from evidence_kit._cache import FileCache, FileResult, decode, encode, process_file
 from evidence_kit._config import Config
+from evidence_kit._engine import RecordRules
 from evidence_kit._ingest import IngestResult, walk_bundle
 from evidence_kit._plugins import DEFAULT_PLUGINS, Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
@@ -57,6 +58,7 @@ class Ingested:
         self.result.outcomes.append(item.outcome)
         self.result.records.extend(item.records)
         self.result.findings.extend(item.findings)
+        self.result.findings.extend(item.rule_findings)
         self.digests.extend(item.digests)
 
 
@@ -78,7 +80,7 @@ def gc_paused() -> Iterator[None]:
 
 
 # Worker-process state, set once by the pool initializer (each worker is its own process).
-_worker: tuple[Config, Registry, SchemaValidator, FileCache | None] | None = None
+_worker: tuple[Config, Registry, SchemaValidator, FileCache | None, RecordRules] | None = None
 
 
 def _init_worker(config: Config, plugins: PluginSettings, cache_dir: Path | None) -> None:
@@ -86,14 +88,14 @@ def _init_worker(config: Config, plugins: PluginSettings, cache_dir: Path | None
     gc.disable()  # a worker lives for one run and builds only acyclic data; see gc_paused()
     registry = build_registry(get_plugin_manager(entry_points=plugins.entry_points, disabled=plugins.disabled))
     cache = FileCache(cache_dir, registry) if cache_dir else None
-    _worker = (config, registry, SchemaValidator(registry.record_types), cache)
+    _worker = (config, registry, SchemaValidator(registry.record_types), cache, RecordRules(config, registry))
 
 
 def _work(block: list[tuple[str, str]]) -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
     assert _worker is not None, "worker initializer did not run"
-    config, registry, validator, cache = _worker
+    config, registry, validator, cache, rules = _worker
     before = (cache.hits, cache.misses, cache.damaged) if cache else (0, 0, 0)
-    results = [encode(process_file(rel, Path(path), config, registry, validator, cache)) for rel, path in block]
+    results = [encode(process_file(rel, Path(path), config, registry, validator, cache, rules)) for rel, path in block]
     after = (cache.hits, cache.misses, cache.damaged) if cache else (0, 0, 0)
     return results, (after[0] - before[0], after[1] - before[1], after[2] - before[2])
 
@@ -124,6 +126,9 @@ def ingest_all(
 ) -> Ingested:
     """Ingest every file under the bundle in path order, through the cache when ``cache_dir`` is set.
 
+    Each file's records also go through the record-scoped rules (:class:`RecordRules`) where they
+    are ingested; their findings come back with the file's own.
+
     Args:
         config: The run's config.
         registry: The parent's registry (used as it is when ``jobs`` is 1).
@@ -137,6 +142,7 @@ def ingest_all(
     """
     files = [(rel, str(path)) for rel, path in walk_bundle(config.bundle)]
     out = Ingested()
+    rules = RecordRules(config, registry)
     if scheduler is not None:
         from evidence_kit._dask import ingest_blocks  # dask is an optional extra
 
@@ -153,7 +159,7 @@ def ingest_all(
         for rel, path in files:
             if progress:
                 progress(rel)
-            out.add(process_file(rel, Path(path), config, registry, validator, cache))
+            out.add(process_file(rel, Path(path), config, registry, validator, cache, rules))
         if cache:
             out.stats = IngestStats(cache.hits, cache.misses, cache.damaged)
         return out
@@ -174,7 +180,9 @@ def ingest_all(
         for i in reversed(range(len(blocks))):
             if not futures[i].cancel():
                 break
-            done[i] = [process_file(rel, Path(path), config, registry, validator, cache) for rel, path in blocks[i]]
+            done[i] = [
+                process_file(rel, Path(path), config, registry, validator, cache, rules) for rel, path in blocks[i]
+            ]
         for i, block in enumerate(blocks):
             if i not in done:
                 encoded, (hits, misses, damaged) = futures[i].result()

@@ -198,6 +198,12 @@ class Rule(Protocol):
         record_types: The record types it reads.
         options: Default values of its configurable thresholds.
         options_schema: JSON Schema the bundle config's options must meet, or None.
+        scope: ``"set"`` (the default when a rule does not say) or ``"record"``. A record-scoped rule
+            promises that every finding it makes on a record depends only on that record (its data
+            and location), the options, the settings and ``now``, never on other records. The engine
+            may then run it on any subset of the records, e.g. one input file at a time in worker
+            processes, and keep its findings in the incremental cache with the file. Rules that look
+            records up by id, lot or device, or compare records with each other, are ``"set"``.
     """
 
     code: str
@@ -208,6 +214,7 @@ class Rule(Protocol):
     record_types: frozenset[str]
     options: Mapping[str, Any]
     options_schema: Mapping[str, Any] | None
+    scope: str
 
     def check(self, records: RecordSet, ctx: RuleContext) -> Iterable[Finding]:
         """Yield a finding for every defect in ``records``."""
@@ -215,6 +222,8 @@ class Rule(Protocol):
 
 
 CheckFunction = Callable[[RecordSet, RuleContext], Iterable[Finding]]
+
+RULE_SCOPES = ("set", "record")
 
 
 @dataclass(frozen=True)
@@ -230,6 +239,7 @@ class FunctionRule:
     function: CheckFunction
     options: Mapping[str, Any] = field(default_factory=dict)
     options_schema: Mapping[str, Any] | None = None
+    scope: str = "set"
 
     def check(self, records: RecordSet, ctx: RuleContext) -> Iterable[Finding]:
         """Run the wrapped function."""
@@ -246,8 +256,12 @@ def rule(
     severity: Severity = Severity.ERROR,
     options: Mapping[str, Any] | None = None,
     options_schema: Mapping[str, Any] | None = None,
+    scope: str = "set",
 ) -> Callable[[CheckFunction], FunctionRule]:
     """Turn a generator function ``(records, ctx) -> findings`` into a Rule.
+
+    Pass ``scope="record"`` when each finding on a record depends on that record alone (see
+    :class:`Rule`): the engine then runs the rule per input file, in parallel and incrementally.
 
     Example:
         >>> @rule("acme.owner-missing", title="CAPA has no owner",
@@ -260,6 +274,8 @@ def rule(
     """
     if not cites:
         raise ValueError(f"rule {code} must cite at least one clause")
+    if scope not in RULE_SCOPES:
+        raise ValueError(f"rule {code}: scope must be one of {', '.join(RULE_SCOPES)}, not {scope!r}")
 
     def wrap(function: CheckFunction) -> FunctionRule:
         return FunctionRule(
@@ -272,6 +288,7 @@ def rule(
             function=function,
             options=dict(options or {}),
             options_schema=options_schema,
+            scope=scope,
         )
 
     return wrap

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 __all__ = [
     "FOIA_NOTICE",
@@ -341,6 +343,26 @@ class RecordSet:
     records: tuple[Record, ...]
     _by_id: Mapping[str, tuple[Record, ...]] = field(init=False, repr=False, compare=False)
     _by_type: Mapping[str, tuple[Record, ...]] = field(init=False, repr=False, compare=False)
+    _memo: dict[Any, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def derived(self, function: Callable[..., T], *args: Hashable) -> T:
+        """Return ``function(self, *args)``, computed once per record set and shared by every caller.
+
+        Rules that need the same index or parse (CAPA-trigger pairs, parsed UDIs, a device-master
+        index) ask for it here, so a run computes it once instead of once per rule. ``function``
+        must be a pure function of the record set and ``args``, and its result must not be mutated.
+
+        Example:
+            >>> def capas_by_lot(records):
+            ...     return {r.data.get("lot"): r for r in records.of_type("capa")}
+            >>> index = records.derived(capas_by_lot)  # doctest: +SKIP
+        """
+        key = (function, args)
+        try:
+            return self._memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._memo[key] = function(self, *args)
+            return value
 
     def __post_init__(self) -> None:
         by_id: dict[str, list[Record]] = {}

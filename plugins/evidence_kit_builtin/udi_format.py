@@ -15,10 +15,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from biip import ParseError
-from biip.gs1_application_identifiers import GS1ApplicationIdentifier
-from biip.gs1_messages import GS1Message
-
 __all__ = [
     "HIBC_CHARSET",
     "ParsedUDI",
@@ -107,6 +103,11 @@ def _check_gtin(out: ParsedUDI, gtin: str) -> None:
 
 
 def _parse_gs1(text: str, today: dt.date) -> ParsedUDI:
+    # biip is imported here, not at module level: it takes ~0.2 s, and cached reruns never parse a UDI
+    from biip import ParseError
+    from biip.gs1_application_identifiers import GS1ApplicationIdentifier
+    from biip.gs1_messages import GS1Message
+
     out = ParsedUDI(text, agency="GS1")
     pairs: list[tuple[str, str]] = []
     body = _SYMBOLOGY.sub("", text.strip()).replace("]C1", _GS)

@@ -58,7 +58,8 @@ class GudidIndex:
             if r.source not in SOURCES:
                 continue
             by_di.setdefault(str(r.data.get("di")), r)
-            for pkg in r.data.get("package_dis") or ():
+            pkgs = r.data.get("package_dis")
+            for pkg in pkgs if isinstance(pkgs, list) else ():
                 if hasattr(pkg, "get") and pkg.get("di"):
                     by_di.setdefault(str(pkg["di"]), r)
         return cls(by_di)
@@ -111,7 +112,7 @@ def di_unknown(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     servicing record's … DI that no device master knows); reported for MDR records, and for DIs the
     firm's own device master knows but GUDID does not.
     """
-    index = GudidIndex.of(records)
+    index = records.derived(GudidIndex.of)
     if not index.by_di:
         return
     master_dis = _master_dis(records)
@@ -144,7 +145,9 @@ def di_unknown(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 )
 def brand_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Where a record names its device, the name must contain GUDID's brand name for the UDI's DI."""
-    index = GudidIndex.of(records)
+    index = records.derived(GudidIndex.of)
+    if not index.by_di:
+        return  # no GUDID extract in the bundle
     for r, _udi, parsed in _udis(records):
         gudid = index.by_di.get(parsed.di or "") if parsed else None
         name, brand = r.data.get("device_name"), gudid.data.get("device_name") if gudid else None
@@ -169,7 +172,9 @@ def brand_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 )
 def model_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Where a record gives a version or model (``version_model`` or ``model``), it must equal GUDID's."""
-    index = GudidIndex.of(records)
+    index = records.derived(GudidIndex.of)
+    if not index.by_di:
+        return  # no GUDID extract in the bundle
     for r, _udi, parsed in _udis(records):
         gudid = index.by_di.get(parsed.di or "") if parsed else None
         key = next((k for k in ("version_model", "model") if isinstance(r.data.get(k), str)), None)
@@ -199,7 +204,9 @@ def pi_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     Not reported where the built-in ``udi.pi-missing`` already checks the UDI against a device master
     by its primary DI; reported for package-DI UDIs and for MDR records.
     """
-    index = GudidIndex.of(records)
+    index = records.derived(GudidIndex.of)
+    if not index.by_di:
+        return  # no GUDID extract in the bundle
     master_dis = _master_dis(records)
     for r, udi, parsed in _udis(records):
         gudid = index.by_di.get(parsed.di or "") if parsed else None

@@ -91,8 +91,11 @@ def mdr_without_complaint(records: RecordSet, ctx: RuleContext) -> Iterator[Find
     a manufacturer's MDR report numbers begin with its registration number.
     """
     prefixes = _own_prefixes(ctx)
-    index = ComplaintIndex.of(records)
-    for mdr in _public_mdrs(records):
+    mdrs = list(_public_mdrs(records))
+    if not mdrs:
+        return  # no openFDA extract in the bundle
+    index = records.derived(ComplaintIndex.of)
+    for mdr in mdrs:
         number = str(mdr.data.get("report_number") or "")
         if not prefixes or not any(number.startswith(p + "-") for p in prefixes):
             continue
@@ -119,8 +122,11 @@ def mdr_without_complaint(records: RecordSet, ctx: RuleContext) -> Iterator[Find
 )
 def aware_date_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """The MDR's manufacturer-aware date (MAUDE ``date_manufacturer_received``) must equal the complaint's."""
-    index = ComplaintIndex.of(records)
-    for mdr in _public_mdrs(records):
+    mdrs = list(_public_mdrs(records))
+    if not mdrs:
+        return  # no openFDA extract in the bundle
+    index = records.derived(ComplaintIndex.of)
+    for mdr in mdrs:
         complaint, how = index.match(mdr)
         reported = mdr.data.get("aware_date")
         if complaint is None or not reported:
@@ -146,8 +152,11 @@ def aware_date_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 )
 def complaint_not_reportable(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """A complaint matched to a public MDR must not record the decision "not reportable"."""
-    index = ComplaintIndex.of(records)
-    for mdr in _public_mdrs(records):
+    mdrs = list(_public_mdrs(records))
+    if not mdrs:
+        return  # no openFDA extract in the bundle
+    index = records.derived(ComplaintIndex.of)
+    for mdr in mdrs:
         complaint, how = index.match(mdr)
         decision = complaint.data.get("mdr_decision") if complaint else None
         if complaint is not None and isinstance(decision, Mapping) and decision.get("reportable") is False:

@@ -13,7 +13,7 @@ from typing import Any
 
 from evidence_kit import RecordSet, RecordType, Report, hookimpl
 from evidence_kit_builtin._schemas import load_schema
-from evidence_kit_builtin.gap import coverage, pages, qmm
+from evidence_kit_builtin.gap import coverage, qmm
 
 #: name → (title, date field, clauses)
 TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -55,6 +55,8 @@ class GapAnalysis:
 
     def render_pdf(self, result: Mapping[str, Any]) -> bytes:
         """Return the coverage table and trend charts as PDF pages."""
+        from evidence_kit_builtin.gap import pages  # reportlab graphics: imported only when drawing
+
         return pages.render_gap_pdf(result)
 
 
@@ -78,6 +80,8 @@ class QmmReadiness:
 
     def render_pdf(self, result: Mapping[str, Any]) -> bytes:
         """Return the readiness pages, the improvement-plan tracker and charts as PDF pages."""
+        from evidence_kit_builtin.gap import pages  # reportlab graphics: imported only when drawing
+
         return pages.render_qmm_pdf(result)
 
 

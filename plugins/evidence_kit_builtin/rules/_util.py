@@ -6,9 +6,10 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 from evidence_kit import Record
 
@@ -100,6 +101,8 @@ def has_zone(value: str) -> bool:
 
 @cache
 def _us_holidays(year: int) -> holidays.HolidayBase:
+    import holidays  # imported on first use: ~0.2 s, and most runs never count work days
+
     return holidays.country_holidays("US", years=year)
 
 

@@ -26,6 +26,7 @@ def _closed(rec: Record) -> bool:
 
 @rule(
     "capa.incomplete-at-close",
+    scope="record",
     title="CAPA closed without every required element",
     cites=("ISO 13485:2016 8.5.2", "ISO 13485:2016 8.5.3"),
     hint="Before closing, record the source, problem, root cause, need evaluation, action plan, implementation "
@@ -52,6 +53,7 @@ def incomplete_at_close(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 
 @rule(
     "capa.closed-without-effectiveness",
+    scope="record",
     title="CAPA closed without an effectiveness check",
     cites=("ISO 13485:2016 8.5.2(f)", "ISO 13485:2016 8.5.3(e)"),
     hint="Record effectiveness {method, criteria, result, at, by} before closing the CAPA.",

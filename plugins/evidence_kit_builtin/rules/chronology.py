@@ -26,6 +26,7 @@ def _walk(value: Any, ptr: str) -> Iterator[tuple[str, str, str]]:
 
 @rule(
     "chronology.future-date",
+    scope="record",
     title="Date lies in the future",
     cites=("ALCOA+ Consistent", "ISO 13485:2016 4.2.5"),
     hint="A record cannot report something that has not happened yet; check the date and its time zone.",
@@ -82,7 +83,7 @@ def _order_rule(
                 )
 
     check.__doc__ = f"{title}."
-    return rule(code, title=title, cites=cites, hint=hint, record_types={rtype})(check)
+    return rule(code, title=title, cites=cites, hint=hint, record_types={rtype}, scope="record")(check)
 
 
 complaint_order = _order_rule(
@@ -128,6 +129,7 @@ design_change_order = _order_rule(
 
 @rule(
     "chronology.validation-after-release",
+    scope="record",
     title="Design validation completed after the first commercial release",
     cites=("ISO 13485:2016 7.3.7",),
     hint="Complete design validation before releasing the changed product.",
@@ -152,6 +154,7 @@ def validation_after_release(records: RecordSet, ctx: RuleContext) -> Iterator[F
 
 @rule(
     "chronology.effectiveness-too-soon",
+    scope="record",
     title="CAPA effectiveness checked too soon after implementation",
     cites=("ISO 13485:2016 8.5.2(f)",),
     hint="Allow enough time after implementation for the effectiveness check to show whether the problem recurs.",
@@ -186,6 +189,7 @@ def approval_time(rec: Record) -> tuple[str, dt.datetime] | None:
 
 @rule(
     "chronology.document-effective-before-approval",
+    scope="record",
     title="Document revision takes effect before it was approved",
     cites=("ISO 13485:2016 4.2.4", "21 CFR 11.50"),
     hint="Set the effective date on or after the approval date.",

@@ -34,6 +34,7 @@ def _missing(records: RecordSet, ctx: RuleContext, field: str, what: str, clause
 
 @rule(
     "complaints.device-name-missing",
+    scope="record",
     title="Complaint file lacks the device name",
     cites=("21 CFR 820.35(a)(1)",),
     hint="Record the name of the device the complaint is about.",
@@ -48,6 +49,7 @@ def device_name_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 
 @rule(
     "complaints.received-date-missing",
+    scope="record",
     title="Complaint file lacks the date the complaint was received",
     cites=("21 CFR 820.35(a)(2)",),
     hint="Record received_date (YYYY-MM-DD).",
@@ -62,6 +64,7 @@ def received_date_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Find
 
 @rule(
     "complaints.device-id-missing",
+    scope="record",
     title="Complaint file has no UDI, UPC or other device identification",
     cites=("21 CFR 820.35(a)(3)",),
     hint="Record the UDI or UPC and any other identification (model, lot, serial); if none is known, give "
@@ -94,6 +97,7 @@ def device_id_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]
 
 @rule(
     "complaints.complainant-missing",
+    scope="record",
     title="Complaint file lacks the complainant's name, address or phone",
     cites=("21 CFR 820.35(a)(4)",),
     hint="Record complainant.name, .address and .phone; if one is unknown, give complainant.unknown_reason.",
@@ -128,6 +132,7 @@ def complainant_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 
 @rule(
     "complaints.description-missing",
+    scope="record",
     title="Complaint file lacks the nature and details of the complaint",
     cites=("21 CFR 820.35(a)(5)",),
     hint="Describe what happened, with the device's behaviour and the circumstances.",
@@ -155,6 +160,7 @@ def description_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 
 @rule(
     "complaints.correction-missing",
+    scope="record",
     title="Complaint file records no correction or corrective action, nor an explicit none",
     cites=("21 CFR 820.35(a)(6)",),
     hint='Record corrections[] or capa_ids[], or corrections = {"none": true, "reason": "…"}.',
@@ -178,6 +184,7 @@ def correction_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding
 
 @rule(
     "complaints.reply-missing",
+    scope="record",
     title="Complaint file records no reply to the complainant, nor an explicit none",
     cites=("21 CFR 820.35(a)(7)",),
     hint='Record reply {date, text}, or reply = {"none": true, "reason": "…"}.',
@@ -226,6 +233,7 @@ def investigation_not_justified(records: RecordSet, ctx: RuleContext) -> Iterato
 
 @rule(
     "complaints.mdr-decision-missing",
+    scope="record",
     title="Complaint has no documented MDR reportability decision",
     cites=("21 CFR 820.10(b)(3)", "21 CFR 803.18(b)(1)(i)", "ISO 13485:2016 8.2.2(d)"),
     hint="Record mdr_decision {reportable, decision_date, rationale, decided_by} on every complaint.",
@@ -257,6 +265,7 @@ def mdr_decision_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Findi
 
 @rule(
     "complaints.investigation-record-missing",
+    scope="record",
     title="Complaint alleging a failure to meet specifications has no investigation record",
     cites=("21 CFR 820.35(a)",),
     hint="Attach the investigation (investigation {started, closed, findings}) or a justification for "
@@ -279,6 +288,7 @@ def investigation_record_missing(records: RecordSet, ctx: RuleContext) -> Iterat
 
 @rule(
     "complaints.investigation-incomplete",
+    scope="record",
     title="Investigation record lacks its dates or results",
     cites=("ISO 13485:2016 8.2.2",),
     hint="Record investigation.started, investigation.closed (once done) and investigation.findings.",
@@ -302,6 +312,7 @@ def investigation_incomplete(records: RecordSet, ctx: RuleContext) -> Iterator[F
 
 @rule(
     "complaints.capa-decision-missing",
+    scope="record",
     title="Complaint has no decision on the need for correction or corrective action",
     cites=("ISO 13485:2016 8.2.2(f)",),
     hint="Record corrective_action_needed (true/false).",
@@ -321,6 +332,7 @@ def capa_decision_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Find
 
 @rule(
     "complaints.mdr-details-missing",
+    scope="record",
     title="Reportable complaint lacks the legacy 820.198(d) details",
     cites=("21 CFR 820.198(d) (QSR, superseded 2026-02-02)", "21 CFR 803.18"),
     hint="For reportable complaints record whether the device failed to meet specification, was in use for "
@@ -344,6 +356,7 @@ def mdr_details_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 
 @rule(
     "complaints.not-timely",
+    scope="record",
     title="Complaint documented or processed later than the firm's time limits",
     cites=("ISO 13485:2016 8.2.2", "21 CFR 820.198(a)(2) (QSR, superseded 2026-02-02)"),
     hint="Document oral complaints on receipt and process complaints within the firm's procedure time limits.",
@@ -428,6 +441,7 @@ _LINK_CITES = ("21 CFR 820.35(a)(6)", "ISO 13485:2016 8.2.2(f)", "ISO 13485:2016
 
 @rule(
     "complaints.capa-missing",
+    scope="record",
     title="Complaint needing corrective action links no CAPA",
     cites=_LINK_CITES,
     hint="Open a CAPA for the complaint and record its id in capa_ids, or record why no CAPA is needed "

@@ -21,6 +21,7 @@ from evidence_kit_builtin.rules._util import (
 
 @rule(
     "drugs.qcu-approval-missing",
+    scope="record",
     title="Drug batch released without quality control unit approval",
     cites=("21 CFR 211.192", "21 CFR 211.22"),
     hint="The quality unit reviews and approves the batch record (qcu_approval {by, at}) before release.",
@@ -42,6 +43,7 @@ def qcu_approval_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Findi
 
 @rule(
     "drugs.qcu-approval-after-release",
+    scope="record",
     title="Quality unit approved the batch record after the batch was released or distributed",
     cites=("21 CFR 211.192",),
     hint="Release or distribute a batch only after the quality unit has approved its records.",
@@ -64,6 +66,7 @@ def qcu_approval_after_release(records: RecordSet, ctx: RuleContext) -> Iterator
 
 @rule(
     "drugs.investigation-incomplete",
+    scope="record",
     title="Drug deviation investigation lacks other batches assessed, conclusion or follow-up",
     cites=("21 CFR 211.192",),
     hint="Record other_batches_assessed[] (or other_batches_reason), the conclusion and the follow-up.",
@@ -125,6 +128,7 @@ def discrepancy_not_investigated(records: RecordSet, ctx: RuleContext) -> Iterat
 
 @rule(
     "drugs.complaint-qcu-review-missing",
+    scope="record",
     title="Drug complaint not reviewed by the quality control unit",
     cites=("21 CFR 211.198(a)",),
     hint="Record qcu_review {by, at}.",
@@ -140,6 +144,7 @@ def complaint_qcu_review_missing(records: RecordSet, ctx: RuleContext) -> Iterat
 
 @rule(
     "drugs.complaint-ade-decision-missing",
+    scope="record",
     title="Drug complaint has no serious-and-unexpected ADE reportability decision",
     cites=("21 CFR 211.198(a)", "21 CFR 310.305", "21 CFR 314.80"),
     hint="Record ade_reportability_decision {reportable, decided_by, at, rationale}.",
@@ -167,6 +172,7 @@ _DCMP = {
 
 @rule(
     "drugs.complaint-element-missing",
+    scope="record",
     title="Drug complaint record lacks a 211.198(b) element",
     cites=("21 CFR 211.198(b)",),
     hint="Record drug_name, strength, lot, complainant_name, nature and reply; an unknown element needs "
@@ -198,6 +204,7 @@ def complaint_element_missing(records: RecordSet, ctx: RuleContext) -> Iterator[
 
 @rule(
     "drugs.complaint-investigation-record",
+    scope="record",
     title="Drug complaint lacks findings and follow-up, or the reason and decider for not investigating",
     cites=("21 CFR 211.198(b)(2)", "21 CFR 211.198(b)(3)"),
     hint="If investigated, record findings and followup; if not, no_investigation_reason and decided_by.",
@@ -234,6 +241,7 @@ def _late(c: Record, ctx: RuleContext, key: str, due: dt.date, clock: str) -> It
 
 @rule(
     "drugs.far-late",
+    scope="record",
     title="NDA Field Alert Report not submitted within 3 working days",
     cites=("21 CFR 314.81(b)(1)",),
     hint="Submit the Field Alert Report within 3 working days of receiving the information.",
@@ -249,6 +257,7 @@ def far_late(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "drugs.ade-report-late",
+    scope="record",
     title="Serious and unexpected ADE report not submitted within 15 calendar days",
     cites=("21 CFR 314.80(c)(1)", "21 CFR 310.305"),
     hint="Submit the 15-day alert report within 15 calendar days of initial receipt.",

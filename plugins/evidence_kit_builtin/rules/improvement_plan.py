@@ -61,6 +61,7 @@ def checkpoints(plan: Mapping[str, Any], today: dt.date) -> list[dict[str, Any]]
 
 @rule(
     "improvement-plan.checkpoint-overdue",
+    scope="record",
     title="QMM improvement-plan checkpoint is overdue",
     cites=_CITES,
     hint="Report progress on the chosen opportunity and record the checkpoint's reported_at date.",
@@ -93,6 +94,7 @@ def checkpoint_overdue(records: RecordSet, ctx: RuleContext) -> Iterator[Finding
 
 @rule(
     "improvement-plan.action-owner-missing",
+    scope="record",
     title="QMM improvement-plan action has no owner or due date",
     cites=_CITES,
     hint="Name an owner and a due date for every action of the plan.",

@@ -33,6 +33,7 @@ def _by_lot(records: RecordSet, rtype: str) -> dict[str, list[Record]]:
 
 @rule(
     "labeling.inspection-item-missing",
+    scope="record",
     title="Label inspection does not record one of the five 820.45(a) items",
     cites=tuple(c for c, _ in ITEMS.values()),
     hint="Record items.udi, .expiry, .storage, .handling and .processing as pass, fail or n/a.",
@@ -63,6 +64,7 @@ def _na_reason(rec: Record, item: str) -> str | None:
 
 @rule(
     "labeling.na-unjustified",
+    scope="record",
     title="Label inspection item marked n/a without a justification",
     cites=("21 CFR 820.45(a)",),
     hint="Give na_justification (one text, or one per item) for every item marked n/a.",
@@ -131,6 +133,7 @@ def release_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "labeling.signature-missing",
+    scope="record",
     title="Label inspection or labeling release lacks a signature manifestation",
     cites=("21 CFR 820.45(a)", "21 CFR 820.45(b)", "21 CFR 11.50", "ISO 13485:2016 4.2.5"),
     hint="Sign the inspection and the release with printed name, date-time and meaning.",
@@ -159,6 +162,7 @@ def signature_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]
 
 @rule(
     "labeling.pre-use-check-missing",
+    scope="record",
     title="No pre-use (mix-up) inspection recorded, or it used the wrong label revision",
     cites=("21 CFR 820.45(c)",),
     hint="Record pre_use_inspection {result, by, at, mdf_label_rev} against the label revision in the "
@@ -227,6 +231,7 @@ def order(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "labeling.inspector-is-creator",
+    scope="record",
     title="Label inspector is the person who created the labeling",
     cites=("21 CFR 820.45(a)",),
     hint="Have someone other than the labeling's author examine it.",
@@ -251,6 +256,7 @@ def inspector_is_creator(records: RecordSet, ctx: RuleContext) -> Iterator[Findi
 
 @rule(
     "labeling.reader-sample-missing",
+    scope="record",
     title="Automated label reader used without a person examining a sample",
     cites=("21 CFR 820.45(a)", "QMSR preamble (89 FR 7496) on automated label readers"),
     hint="Record sample_examined_by for inspections done with an automated reader.",
@@ -273,6 +279,7 @@ _YMD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
 @rule(
     "labeling.date-format",
+    scope="record",
     title="Printed label date is not in YYYY-MM-DD format",
     cites=("21 CFR 801.18(a)",),
     hint="Print expiry and manufacture dates as YYYY-MM-DD (NDC-bearing combination products are exempt).",
@@ -293,6 +300,7 @@ def date_format(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "labeling.expiry-udi-mismatch",
+    scope="record",
     title="Printed expiry date differs from the UDI's expiry",
     cites=("21 CFR 801.18", "21 CFR 820.45(a)(2)", "GS1 General Specifications"),
     hint="The human-readable expiry and the UDI AI(17) must be the same date.",
@@ -316,6 +324,7 @@ def expiry_udi_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 
 @rule(
     "labeling.lot-udi-mismatch",
+    scope="record",
     title="Lot in the label's UDI differs from the inspected lot",
     cites=("21 CFR 820.45(a)(1)", "21 CFR 820.35(c)"),
     hint="The UDI lot (AI 10) must be the lot the labels are for.",
@@ -338,6 +347,7 @@ def lot_udi_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "labeling.lot-check-missing",
+    scope="record",
     title="Label inspection does not confirm the lot or serial (control number)",
     cites=("21 CFR 820.45(a)(1)", "21 CFR 820.120(b)(2) (QSR, superseded 2026-02-02)"),
     hint="Record lot_serial_checked = true when the lot or serial on the label was verified.",

@@ -55,12 +55,17 @@ def _triggers(capa: Record) -> Iterator[tuple[int, Mapping[str, Any]]]:
             yield i, t
 
 
-def _trigger_pairs(records: RecordSet) -> Iterator[tuple[Record, Record, str, dt.date, dt.date]]:
+def _trigger_pairs(records: RecordSet) -> list[tuple[Record, Record, str, dt.date, dt.date]]:
     """Yield ``(capa, trigger, how linked, capa opened, trigger date)`` once per linked pair with both dates.
 
     A pair counts whether the CAPA lists the trigger or the trigger (complaint, nonconformance, audit finding,
-    deviation, correction) lists the CAPA in capa_ids.
+    deviation, correction) lists the CAPA in capa_ids. Computed once per record set (two rules use it).
     """
+    return records.derived(_pair_list)
+
+
+def _pair_list(records: RecordSet) -> list[tuple[Record, Record, str, dt.date, dt.date]]:
+    out: list[tuple[Record, Record, str, dt.date, dt.date]] = []
     seen: set[tuple[str, str, str]] = set()
     pairs: list[tuple[Record, Record, str]] = []
     for capa in records.of_type("capa"):
@@ -84,7 +89,8 @@ def _trigger_pairs(records: RecordSet) -> Iterator[tuple[Record, Record, str, dt
         if key in seen or opened is None or day is None:
             continue
         seen.add(key)
-        yield capa, trig, via, opened, day
+        out.append((capa, trig, via, opened, day))
+    return out
 
 
 @rule(
@@ -231,6 +237,7 @@ def closed_with_open_capa(records: RecordSet, ctx: RuleContext) -> Iterator[Find
 
 @rule(
     "linkage.audit-finding-no-action",
+    scope="record",
     title="Internal audit finding has no correction or CAPA",
     cites=("ISO 13485:2016 8.2.4",),
     hint="Record the correction or the CAPA id for each audit finding.",

@@ -57,6 +57,7 @@ def review_interval(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "management.review-inputs",
+    scope="record",
     title="Management review does not cover every required input",
     cites=("ISO 13485:2016 5.6.2",),
     hint="Cover each required input, or adjust this rule's inputs option to the firm's procedure.",
@@ -82,6 +83,7 @@ def review_inputs(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "management.review-output-incomplete",
+    scope="record",
     title="Management review output lacks an owner or a due date",
     cites=("ISO 13485:2016 5.6.3",),
     hint="Give every decision or action an owner and a due date.",
@@ -113,6 +115,7 @@ def _names(value: object) -> set[str]:
 
 @rule(
     "management.auditor-not-independent",
+    scope="record",
     title="Internal auditor audits their own work",
     cites=("ISO 13485:2016 8.2.4",),
     hint="Assign auditors who do not own the audited processes.",
@@ -133,6 +136,7 @@ def auditor_not_independent(records: RecordSet, ctx: RuleContext) -> Iterator[Fi
 
 @rule(
     "management.audit-record-incomplete",
+    scope="record",
     title="Internal audit record lacks its scope, criteria, processes audited or conclusions",
     cites=("ISO 13485:2016 8.2.4",),
     hint="Record scope, criteria, processes_audited, auditors and conclusions.",

@@ -30,6 +30,7 @@ def digest_without_signatures(data: Mapping[str, Any]) -> str:
 
 @rule(
     "part11.signature-incomplete",
+    scope="record",
     title="Signature lacks the printed name, the date and time of signing, or its meaning",
     cites=("21 CFR 11.50(a)(1)", "21 CFR 11.50(a)(2)", "21 CFR 11.50(a)(3)", "21 CFR 820.35"),
     hint="Export each signature with printed_name, signed_at (ISO 8601 date-time with zone) and meaning.",
@@ -68,6 +69,7 @@ def signature_incomplete(records: RecordSet, ctx: RuleContext) -> Iterator[Findi
 
 @rule(
     "part11.signature-meaning-unknown",
+    scope="record",
     title="Signature meaning is not one of the firm's recognised meanings",
     cites=("21 CFR 11.50(a)(3)",),
     hint="Use a meaning such as authored, reviewed, approved, responsible, verified or performed, or add the "
@@ -94,6 +96,7 @@ def signature_meaning_unknown(records: RecordSet, ctx: RuleContext) -> Iterator[
 
 @rule(
     "part11.signature-no-zone",
+    scope="record",
     title="Signing date-time has no time zone or UTC offset",
     cites=("21 CFR 11.50(a)(2)", "ALCOA+ Consistent"),
     hint="Export signed_at with its UTC offset (e.g. 2026-03-01T14:05:00-05:00) so the order of events is unambiguous.",
@@ -115,6 +118,7 @@ def signature_no_zone(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]
 
 @rule(
     "part11.signature-future",
+    scope="record",
     title="Signature is dated in the future",
     cites=("21 CFR 11.50(a)(2)", "ALCOA+ Contemporaneous"),
     hint="Check the source system's clock and the export's time zone handling.",
@@ -139,6 +143,7 @@ def signature_future(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "part11.signature-before-created",
+    scope="record",
     title="Signature is dated before the record was created",
     cites=("21 CFR 11.50(a)(2)", "21 CFR 11.70"),
     hint="A record cannot be signed before it exists; check created_at and the signing time.",
@@ -163,6 +168,7 @@ def signature_before_created(records: RecordSet, ctx: RuleContext) -> Iterator[F
 
 @rule(
     "part11.signature-order",
+    scope="record",
     title="Approval is signed before the review or authorship it rests on",
     cites=("21 CFR 11.50", "21 CFR 11.10(f)", "ISO 13485:2016 4.2.4"),
     hint="Approval must come after authorship and review; correct the sequence in the source system.",
@@ -217,6 +223,7 @@ def signer_id_shared(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "part11.signature-digest-mismatch",
+    scope="record",
     title="Signature's record digest does not match the record",
     cites=("21 CFR 11.70",),
     hint="The record changed after signing, or the digest was copied from another record; re-sign or investigate.",
@@ -268,6 +275,7 @@ def signature_id_reused(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 
 @rule(
     "part11.signer-inactive",
+    scope="record",
     title="Signer's account was inactive when the signature was made",
     cites=("21 CFR 11.10(g)", "21 CFR 11.100(a)"),
     hint="Check who signed: an inactive account should not be able to sign.",
@@ -297,6 +305,7 @@ def _trail(rec: Any) -> list[tuple[int, Mapping[str, Any]]]:
 
 @rule(
     "part11.audit-trail-missing",
+    scope="record",
     title="Electronic record of a configured type has no audit trail",
     cites=(*_AT, "ALCOA+ Attributable"),
     hint="Export the audit trail with the record, or remove the type from this rule's types option.",
@@ -315,6 +324,7 @@ def audit_trail_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 
 @rule(
     "part11.audit-trail-order",
+    scope="record",
     title="Audit-trail timestamps go backwards",
     cites=_AT,
     hint="Audit-trail entries are computer-generated in time order; a step back suggests editing or a clock fault.",
@@ -341,6 +351,7 @@ def audit_trail_order(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]
 
 @rule(
     "part11.audit-trail-prior-value",
+    scope="record",
     title="Audit-trail modify entry does not keep the prior value",
     cites=(*_AT, "ISO 13485:2016 4.2.5"),
     hint="A change must not obscure what was recorded before: export the old value of each modification.",
@@ -361,6 +372,7 @@ def audit_trail_prior_value(records: RecordSet, ctx: RuleContext) -> Iterator[Fi
 
 @rule(
     "part11.audit-trail-delete-reason",
+    scope="record",
     title="Audit-trail delete entry gives no reason",
     cites=(*_AT, "ALCOA+ Complete"),
     hint="Record why data was deleted.",
@@ -382,6 +394,7 @@ def audit_trail_delete_reason(records: RecordSet, ctx: RuleContext) -> Iterator[
 
 @rule(
     "part11.audit-trail-review-late",
+    scope="record",
     title="Audit trail reviewed after the record was approved",
     cites=("FDA Data Integrity and Compliance With Drug CGMP Q&A (2018)", "21 CFR 11.10(e)"),
     hint="Review the audit trail of critical data before the final approval signature.",
@@ -407,6 +420,7 @@ def audit_trail_review_late(records: RecordSet, ctx: RuleContext) -> Iterator[Fi
 
 @rule(
     "part11.entry-not-contemporaneous",
+    scope="record",
     title="Record entered into the system long after the activity it records",
     cites=("21 CFR 11.10(e)", "ALCOA+ Contemporaneous"),
     hint="Record activities when they happen; explain late entries in the record.",

@@ -11,6 +11,7 @@ from evidence_kit_builtin.rules._util import blank, get, parse_day, seq, where
 
 @rule(
     "production.batch-record-incomplete",
+    scope="record",
     title="Device or batch record lacks lot, quantities, release or UDI",
     cites=("ISO 13485:2016 7.5.1", "21 CFR 820.35(c)"),
     hint="Record lot, qty_made, qty_released and release {by, at}; the UDI is checked by udi.not-recorded.",
@@ -36,6 +37,7 @@ def batch_record_incomplete(records: RecordSet, ctx: RuleContext) -> Iterator[Fi
 
 @rule(
     "production.consignee-missing",
+    scope="record",
     title="Implant or life-supporting device distribution record lacks the consignee's name or address",
     cites=("ISO 13485:2016 7.5.9.2", "21 CFR 820.10(d)"),
     hint="Record consignee_name and consignee_address for every shipment of implantable or life-supporting devices.",
@@ -56,6 +58,7 @@ def consignee_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]
 
 @rule(
     "production.status-uncontrolled",
+    scope="record",
     title="Product status is not one of the controlled statuses",
     cites=("ISO 13485:2016 7.5.8",),
     hint="Use the firm's controlled vocabulary for product status, or extend this rule's statuses option.",
@@ -79,6 +82,7 @@ def status_uncontrolled(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 
 @rule(
     "production.nonconformance-incomplete",
+    scope="record",
     title="Nonconformance record lacks its nature, evaluation or disposition",
     cites=("ISO 13485:2016 8.3.1", "ISO 13485:2016 8.3.2"),
     hint="Record description (nature), evaluation and disposition (scrap, rework, use-as-is, concession, return).",
@@ -97,6 +101,7 @@ def nonconformance_incomplete(records: RecordSet, ctx: RuleContext) -> Iterator[
 
 @rule(
     "production.concession-incomplete",
+    scope="record",
     title="Concession without a justification or the identity of the person who authorised it",
     cites=("ISO 13485:2016 8.3.2",),
     hint="Record concession.justification and concession.authorized_by.",

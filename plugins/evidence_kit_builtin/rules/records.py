@@ -51,6 +51,7 @@ def retention_until(rec: Record, records: RecordSet) -> tuple[dt.date, str] | No
 
 @rule(
     "records.disposed-early",
+    scope="record",
     title="Record disposed of before its minimum retention period ended",
     cites=("ISO 13485:2016 4.2.5", "21 CFR 803.18(c)", "21 CFR 830.360", "21 CFR 211.180", "21 CFR 211.198(b)"),
     hint="Restore the record from backup, and correct the retention schedule.",
@@ -71,6 +72,7 @@ def disposed_early(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "records.expected-life-missing",
+    scope="record",
     title="Device master has no expected lifetime, so retention cannot be computed",
     cites=("ISO 13485:2016 4.2.5", "21 CFR 803.18(c)", "21 CFR 806.20(c)"),
     hint="Record expected_life_years for each device.",
@@ -88,6 +90,7 @@ def expected_life_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Find
 
 @rule(
     "records.document-incomplete",
+    scope="record",
     title="Controlled document revision lacks its number, revision or approval",
     cites=("ISO 13485:2016 4.2.4", "21 CFR 11.50"),
     hint="Record doc_number, rev and the approval (printed name, date-time, meaning approved).",

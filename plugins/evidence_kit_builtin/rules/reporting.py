@@ -96,6 +96,7 @@ def mdr_report_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding
 
 @rule(
     "reporting.mdr-report-incomplete",
+    scope="record",
     title="MDR report record lacks its number, type, submission date or acknowledgement",
     cites=("ISO 13485:2016 8.2.3", "21 CFR 803.18"),
     hint="Record report_number, report_type, submitted_at and the FDA acknowledgement.",
@@ -194,6 +195,7 @@ vmsr_late = _clock_rule(
 
 @rule(
     "reporting.mdr-decision-late",
+    scope="record",
     title="Non-reportable decision recorded long after awareness",
     cites=("21 CFR 803.50(a)", "21 CFR 803.18(b)(1)(i)"),
     hint="Decide reportability within the 30-day MDR window and record the decision date.",
@@ -221,6 +223,7 @@ def mdr_decision_late(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]
 
 @rule(
     "reporting.aware-after-receipt",
+    scope="record",
     title="MDR awareness date is later than the complaint's receipt",
     cites=("21 CFR 803.3", "21 CFR 803.50(a)"),
     hint="Any employee's knowledge starts the clock: the awareness date is at the latest the receipt date.",
@@ -242,6 +245,7 @@ def aware_after_receipt(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 
 @rule(
     "reporting.correction-report-late",
+    scope="record",
     title="Part 806 correction or removal report not submitted within 10 working days",
     cites=("21 CFR 806.10(b)", "21 CFR 820.10(b)(4)"),
     hint="Report corrections and removals made to reduce a risk to health within 10 working days of initiating them.",
@@ -266,6 +270,7 @@ def correction_report_late(records: RecordSet, ctx: RuleContext) -> Iterator[Fin
 
 @rule(
     "reporting.correction-unreported-no-record",
+    scope="record",
     title="Unreported correction or removal has no record of why it was not reported",
     cites=("21 CFR 806.20(b)",),
     hint="Record not_reported_justification for corrections and removals not reported to FDA.",

@@ -18,7 +18,7 @@ def _required(code: str, title: str, clause: str, field: str, what: str, hint: s
                 )
 
     check.__doc__ = f"{title}."
-    return rule(code, title=title, cites=(clause,), hint=hint, record_types={"servicing"})(check)
+    return rule(code, title=title, cites=(clause,), hint=hint, record_types={"servicing"}, scope="record")(check)
 
 
 device_name_missing = _required(
@@ -57,6 +57,7 @@ service_performed_missing = _required(
 
 @rule(
     "servicing.device-id-missing",
+    scope="record",
     title="Servicing record has no UDI, UPC or other device identification",
     cites=("21 CFR 820.35(b)(2)",),
     hint="Record the UDI or UPC and any other device identification; if none is known, give device_id_unknown_reason.",
@@ -86,6 +87,7 @@ def device_id_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]
 
 @rule(
     "servicing.test-data-missing",
+    scope="record",
     title="Servicing record of a kind that implies testing has no test or inspection data",
     cites=("21 CFR 820.35(b)(6)",),
     hint="Record the test and inspection data of the service in test_results[].",
@@ -110,6 +112,7 @@ def test_data_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]
 
 @rule(
     "servicing.complaint-evaluation-missing",
+    scope="record",
     title="Servicing record not analysed for whether it is a complaint",
     cites=("ISO 13485:2016 7.5.4", "21 CFR 820.35(b)"),
     hint="Record complaint_evaluation {is_complaint, complaint_id} on every servicing record.",

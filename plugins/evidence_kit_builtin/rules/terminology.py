@@ -61,14 +61,15 @@ def _located(f: Finding, p: Passage) -> Finding:
 
 
 def _passages(records: RecordSet, ctx: RuleContext) -> Iterator[tuple[Record, list[Passage]]]:
+    """Yield each record with its passages; a PDF two records share is read for each (the rules are per record)."""
     bundle = bundle_path(ctx.settings)
-    seen: set[str] = set()
     for r in records:
-        yield r, record_passages(r, bundle, seen)
+        yield r, record_passages(r, bundle, set())
 
 
 @rule(
     "terminology.retired-citation",
+    scope="record",
     title="Procedure or record cites a retired QSR section as current law",
     cites=("21 CFR 820.10", "89 FR 7496 (QMSR final rule, 2 Feb 2024)", "90 FR 55978 (technical amendments)"),
     hint="Cite the ISO 13485:2016 clause (incorporated by 21 CFR 820.7/820.10) or 21 CFR 820.35/820.45 instead; "
@@ -106,6 +107,7 @@ def _term_message(r: Record, hit: Hit, count: int) -> str:
 
 @rule(
     "terminology.retired-term",
+    scope="record",
     title="Procedure or record uses a retired QSR term without the new one",
     cites=("21 CFR 820.3", "ISO 13485:2016 4.2.3", "ISO 13485:2016 7.3.10", "ISO 13485:2016 7.5.1"),
     hint="Use the ISO 13485 term (or define the old one as an alias of it): the medical device file, the design "

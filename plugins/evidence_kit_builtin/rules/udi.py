@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import blank, get, parse_when, where
+from evidence_kit_builtin.rules._util import blank, get, parse_when, seq, where
 from evidence_kit_builtin.udi_format import ParsedUDI, parse_udi
 
 _UDI_TYPES = frozenset({"complaint", "servicing", "label_inspection", "correction_removal", "device_record"})
@@ -30,6 +30,11 @@ def _udis(records: RecordSet, today: dt.date) -> Iterator[tuple[Record, str, Par
         value = rec.data.get("di")
         if isinstance(value, str) and value.strip():
             yield rec, "/di", parse_udi(value, today)
+
+
+def _parsed_udis(records: RecordSet, today: dt.date) -> list[tuple[Record, str, ParsedUDI]]:
+    """Return :func:`_udis` as a list, for :meth:`RecordSet.derived` (the cross-record UDI rules share it)."""
+    return list(_udis(records, today))
 
 
 def normalise_di(di: str) -> str:
@@ -54,7 +59,9 @@ def _problem_rule(
                     )
 
     check.__doc__ = f"{title}."
-    return rule(code, title=title, cites=cites, hint=hint, record_types=_UDI_TYPES | {"device_master"})(check)
+    return rule(code, title=title, cites=cites, hint=hint, record_types=_UDI_TYPES | {"device_master"}, scope="record")(
+        check
+    )
 
 
 syntax = _problem_rule(
@@ -107,7 +114,7 @@ manufacture_after_expiry = _problem_rule(
 def _master(records: RecordSet) -> dict[str, Record]:
     out: dict[str, Record] = {}
     for rec in records.of_type("device_master"):
-        dis = [rec.data.get("di")] + [p.get("di") for p in rec.data.get("package_dis") or () if hasattr(p, "get")]
+        dis = [rec.data.get("di")] + [p.get("di") for p in seq(rec.data.get("package_dis")) if hasattr(p, "get")]
         for di in dis:  # a case label's package DI resolves to the device it contains
             if isinstance(di, str) and di.strip():
                 out.setdefault(normalise_di(di), rec)
@@ -133,10 +140,10 @@ def _in_master(parsed: ParsedUDI, master: dict[str, Record]) -> Record | None:
 )
 def di_not_in_master(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """GS1-04: every UDI's DI is a device_master DI (skipped when the bundle has no device master, by default)."""
-    master = _master(records)
+    master = records.derived(_master)
     if not master and ctx.options.get("skip_without_master", True):
         return
-    for rec, ptr, parsed in _udis(records, ctx.now.date()):
+    for rec, ptr, parsed in records.derived(_parsed_udis, ctx.now.date()):
         if ptr == "/udi" and parsed.di is not None and _in_master(parsed, master) is None:
             yield ctx.finding(
                 rec,
@@ -156,8 +163,10 @@ def di_not_in_master(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 )
 def pi_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """GS1-06: a PI element is missing where the master's *_controlled flag is true."""
-    master = _master(records)
-    for rec, ptr, parsed in _udis(records, ctx.now.date()):
+    master = records.derived(_master)
+    if not master:
+        return  # no device master says which production identifiers are controlled
+    for rec, ptr, parsed in records.derived(_parsed_udis, ctx.now.date()):
         entry = _in_master(parsed, master) if ptr == "/udi" else None
         if entry is None:
             continue
@@ -181,6 +190,7 @@ def _released(rec: Record) -> bool:
 
 @rule(
     "udi.not-recorded",
+    scope="record",
     title="Device or batch record in distribution has no UDI",
     cites=("21 CFR 820.35(c)", "ISO 13485:2016 7.5.1", "ISO 13485:2016 7.5.8"),
     hint="Record the UDI (DI + PI) of each device or batch released for distribution.",
@@ -197,6 +207,7 @@ def not_recorded(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "udi.record-mismatch",
+    scope="record",
     title="UDI on the device record disagrees with the record's DI or lot",
     cites=("21 CFR 820.35(c)", "21 CFR 820.45(a)(1)", "ISO 13485:2016 7.5.8"),
     hint="The UDI's DI must be the product's DI and its lot (AI 10) the batch record's lot.",
@@ -224,6 +235,7 @@ def record_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(
     "udi.release-outside-shelf-life",
+    scope="record",
     title="Lot released before its UDI manufacture date or on/after its UDI expiry",
     cites=("21 CFR 801.40", "ISO 13485:2016 7.5.1"),
     hint="Check the release date and the dates encoded in the UDI.",
@@ -253,6 +265,7 @@ def release_outside_shelf_life(records: RecordSet, ctx: RuleContext) -> Iterator
 
 @rule(
     "udi.short-shelf-life",
+    scope="record",
     title="Lot released with less remaining shelf life than the firm's minimum",
     cites=("ISO 13485:2016 7.5.1",),
     hint="Review release of short-dated product, or lower this rule's min_days if the firm allows it.",
