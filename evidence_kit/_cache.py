@@ -13,8 +13,8 @@ SHA-256, the name and version of the source plugin that reads it, the ``$id`` an
 every registered record-type schema, and the file's ``[[inputs]]`` entry (path, source, record
 type, options). Any change to one of them is a miss.
 
-**Storage.** One file per entry, ``<dir>/v1/<key[:2]>/<key>.json`` (record-rule entries under
-``<dir>/v1/rules/``): a first line holding the
+**Storage.** One file per entry, ``<dir>/v2/<key[:2]>/<key>.json`` (record-rule entries under
+``<dir>/v2/rules/``): a first line holding the
 SHA-256 of the body, then the body as JSON. Entries are written to a temporary file and moved into
 place with ``os.replace``, so a crash never leaves a torn entry under the final name; an entry that
 is damaged anyway (a power loss before the data reached the disk, a disk error, a hand edit) fails
@@ -31,13 +31,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
+
+import orjson
 
 from evidence_kit import __version__
 from evidence_kit._config import CONFIG_NAME, Config
@@ -57,7 +58,7 @@ from evidence_kit.model import (
     canonical_json,
 )
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
 T = TypeVar("T")
 
 
@@ -101,9 +102,8 @@ def _dec_findings(data: list[list[Any]]) -> list[Finding]:
 def encode(result: FileResult) -> dict[str, Any]:
     """Return ``result`` as plain lists and dicts (JSON- and pickle-friendly), as compact as is plain.
 
-    Record digests are aligned with the records: only the content hash, the per-field hashes
-    (concatenated, in sorted field order) and the markers are kept; type, id and file are the
-    record's own.
+    Record digests are aligned with the records: only the content hash, the per-field hashes and
+    the markers are kept; type, id and file are the record's own.
     """
     o = result.outcome
     return {
@@ -115,8 +115,7 @@ def encode(result: FileResult) -> dict[str, Any]:
         "f": _enc_findings(result.findings),
         "rf": _enc_findings(result.rule_findings),
         "d": [
-            [d.sha256, "".join(d.fields[k] for k in sorted(d.fields)), d.status, d.closed, d.approved]
-            for d in result.digests
+            [d.sha256, dict(d.fields), d.status, d.closed, d.approved] for d in result.digests
         ],
     }
 
@@ -132,11 +131,9 @@ def decode(data: dict[str, Any]) -> FileResult:
     ]
     findings = _dec_findings(data["f"])
     digests = []
-    for r, (sha, hexes, status, closed, approved) in zip(records, data["d"], strict=True):
-        names = sorted(r.data)
-        if len(hexes) != 16 * len(names):
+    for r, (sha, fields, status, closed, approved) in zip(records, data["d"], strict=True):
+        if len(fields) != len(r.data):
             raise ValueError(f"digest of {r.id} does not match its fields")
-        fields = {n: hexes[16 * i : 16 * i + 16] for i, n in enumerate(names)}
         digests.append(RecordDigest(r.type, r.id, r.location.file, sha, fields, status, closed, approved))
     return FileResult(outcome, records, findings, digests, _dec_findings(data.get("rf", [])))
 
@@ -201,16 +198,16 @@ class FileCache:
         try:
             if hashlib.sha256(body).hexdigest().encode() != check:
                 raise ValueError("checksum mismatch")
-            return decoder(json.loads(body))
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return decoder(orjson.loads(body))
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):  # orjson's errors subclass these
             self.damaged += 1
             return None
 
     def _write(self, key: str, data: dict[str, Any], kind: str = "") -> None:
         """Write an entry atomically; data that is not plain JSON is simply not cached."""
         try:
-            body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-        except (TypeError, ValueError):
+            body = orjson.dumps(data)
+        except TypeError:  # not plain JSON data (orjson.JSONEncodeError is a TypeError)
             return
         entry = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         with contextlib.suppress(OSError):  # a read-only or full cache directory only costs speed

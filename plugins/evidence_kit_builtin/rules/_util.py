@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,13 +17,15 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
+@lru_cache(maxsize=4096)
+def _steps(pointer: str) -> tuple[str, ...]:
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.strip("/").split("/") if p)
+
+
 def get(data: Mapping[str, Any], pointer: str) -> Any:
     """Return the value at JSON Pointer ``pointer`` in ``data``, or None when any step is missing."""
     value: Any = data
-    for part in pointer.strip("/").split("/"):
-        if not part:
-            continue
-        key = part.replace("~1", "/").replace("~0", "~")
+    for key in _steps(pointer):
         if isinstance(value, Mapping):
             value = value.get(key)
         elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
@@ -63,8 +65,11 @@ def parse_when(value: Any) -> dt.datetime | None:
 
     A date becomes midnight UTC; a date-time without a zone is taken as UTC (the zone rule warns about it).
     """
-    if not isinstance(value, str):
-        return None
+    return _parse_when(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=1 << 16)  # many rules parse the same dates; datetimes are immutable
+def _parse_when(value: str) -> dt.datetime | None:
     text = value.strip()
     try:
         if _DATE.match(text):
@@ -82,8 +87,11 @@ def parse_when(value: Any) -> dt.datetime | None:
 
 def parse_day(value: Any) -> dt.date | None:
     """Return the calendar date of an ISO date or date-time as written (its own zone), or None."""
-    if not isinstance(value, str):
-        return None
+    return _parse_day(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_day(value: str) -> dt.date | None:
     text = value.strip()
     if len(text) >= 10 and _DATE.match(text[:10]) and (len(text) == 10 or _DATETIME.match(text)):
         try:
