@@ -114,9 +114,7 @@ def encode(result: FileResult) -> dict[str, Any]:
         ],
         "f": _enc_findings(result.findings),
         "rf": _enc_findings(result.rule_findings),
-        "d": [
-            [d.sha256, dict(d.fields), d.status, d.closed, d.approved] for d in result.digests
-        ],
+        "d": [[d.sha256, dict(d.fields), d.status, d.closed, d.approved] for d in result.digests],
     }
 
 

@@ -178,6 +178,9 @@ def run_rule(
 ) -> list[Finding]:
     """Run one rule over in-memory records, the way the engine does, and return its findings.
 
+    A rule marked ``scope="record"`` is also run on each record alone; if that finds anything
+    different, the rule looks at other records and the call fails with an AssertionError saying so.
+
     Args:
         rule: The rule (usually made with ``@evidence_kit.rule``).
         records: The records the rule sees, as an iterable or a RecordSet.
@@ -203,7 +206,17 @@ def run_rule(
         dict(settings or {}),
         plugin,
     )
-    return list(rule.check(record_set, ctx))
+    found = list(rule.check(record_set, ctx))
+    if getattr(rule, "scope", "set") == "record" and len(record_set) > 1:
+        alone = {f for r in record_set for f in rule.check(RecordSet.of([r]), ctx)}
+        if alone != set(found):
+            diff = sorted(alone.symmetric_difference(found), key=Finding.sort_key)[0]
+            raise AssertionError(
+                f"rule {rule.code} is scope='record', but what it finds on the whole record set differs from what "
+                f"it finds on each record alone (e.g. {diff.location.record}: {diff.message}); a rule that looks at "
+                "other records must be scope='set'."
+            )
+    return found
 
 
 def flatten(
