@@ -122,13 +122,15 @@ def test_digest_markers():
     assert a.fields["id"] == b.fields["id"] and a.fields["status"] != b.fields["status"] and a.sha256 != b.sha256
 
 
-def test_digest_equals_record_digest_and_report_lines_equal_json_dumps():
+def test_digest_equals_record_digest_and_report_lines_are_sorted_one_line_json():
     from evidence_kit.reports import _digest_dict, digest_line
 
     data = {"id": "C-1", "z": [1, 2.5, None, {"b": 'é\n"', "a": True}], "a": "ünï", "n": 3, "e": {}, "l": []}
     rec = Record("capa", "C-1", data, Location('dir/"q".json', "C-1"), "0" * 64, "json")
     d = digest_record(rec)
     assert d.sha256 == rec.digest()
-    assert digest_line(d) == json.dumps(_digest_dict(d), sort_keys=True, ensure_ascii=False)
+    line = digest_line(d)
+    assert "\n" not in line and json.loads(line) == _digest_dict(d)
+    assert line == json.dumps(_digest_dict(d), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     closed = digest_record(Record("capa", "C-1", {**data, "status": "closed"}, rec.location, "0" * 64, "json"))
-    assert digest_line(closed) == json.dumps(_digest_dict(closed), sort_keys=True, ensure_ascii=False)
+    assert json.loads(digest_line(closed)) == _digest_dict(closed)

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from evidence_kit import Finding, RecordSet, RuleContext, Severity, hookimpl, rule
+from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
 from evidence_kit.model import canonical_json
 from evidence_kit_builtin.record_types import TYPES
@@ -204,11 +204,10 @@ def signature_order(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 def signer_id_shared(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """The signer_id → printed_name mapping is one-to-one across the whole bundle."""
     names: dict[str, dict[str, tuple[Any, str]]] = {}
-    for rec in records.of_type(*_ALL):
-        for ptr, sig in signatures(rec):
-            sid, name = sig.get("signer_id"), sig.get("printed_name")
-            if isinstance(sid, str) and sid.strip() and isinstance(name, str) and name.strip():
-                names.setdefault(sid.strip(), {}).setdefault(" ".join(name.lower().split()), (rec, ptr))
+    for rec, ptr, sig in records.derived(_all_signatures):
+        sid, name = sig.get("signer_id"), sig.get("printed_name")
+        if isinstance(sid, str) and sid.strip() and isinstance(name, str) and name.strip():
+            names.setdefault(sid.strip(), {}).setdefault(" ".join(name.lower().split()), (rec, ptr))
     for sid, by_name in sorted(names.items()):
         if len(by_name) < 2:
             continue
@@ -256,11 +255,10 @@ def signature_digest_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[
 def signature_id_reused(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """A signature_id is never reused on two records."""
     seen: dict[str, list[tuple[Any, str]]] = {}
-    for rec in records.of_type(*_ALL):
-        for ptr, sig in signatures(rec):
-            sid = sig.get("signature_id")
-            if isinstance(sid, str) and sid.strip():
-                seen.setdefault(sid, []).append((rec, ptr))
+    for rec, ptr, sig in records.derived(_all_signatures):
+        sid = sig.get("signature_id")
+        if isinstance(sid, str) and sid.strip():
+            seen.setdefault(sid, []).append((rec, ptr))
     for sid, uses in sorted(seen.items()):
         if len({r.id for r, _ in uses}) < 2:
             continue
@@ -297,6 +295,11 @@ def signer_inactive(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 
 
 _AT = ("21 CFR 11.10(e)",)
+
+
+def _all_signatures(records: RecordSet) -> list[tuple[Record, str, Mapping[str, Any]]]:
+    """Every ``(record, pointer, signature)`` of the bundle, for :meth:`RecordSet.derived` (two set rules share it)."""
+    return [(rec, ptr, sig) for rec in records.of_type(*_ALL) for ptr, sig in signatures(rec)]
 
 
 def _trail(rec: Any) -> list[tuple[int, Mapping[str, Any]]]:
