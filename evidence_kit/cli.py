@@ -219,6 +219,7 @@ def validate(
 
 @cli.command()
 @_with_common
+@_with_nightly
 @click.option(
     "-o",
     "--output",
@@ -249,11 +250,14 @@ def build(
     as_of: str | None,
     disable: tuple[str, ...],
     quiet: bool,
+    jobs: int,
+    cache_dir: Path | None,
+    no_cache: bool,
     output: Path,
     profile: str | None,
     sign_key: Path | None,
 ) -> None:
-    """Validate BUNDLE and write its evidence binder PDF."""
+    """Validate BUNDLE and write its evidence binder PDF (through the incremental cache, like validate)."""
     password = None
     if sign_key is not None:
         secret = os.environ.get("EVIDENCE_KIT_SIGN_PASSWORD")
@@ -271,6 +275,8 @@ def build(
             progress=tick,
             sign_key=sign_key,
             sign_password=password,
+            jobs=jobs,
+            cache_dir=_cache(cache_dir, no_cache),
         )
     counts = result.report.counts()
     excluded = sum(1 for o in result.report.inputs if not o.bound)

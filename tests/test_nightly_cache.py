@@ -168,3 +168,15 @@ def test_lone_surrogate_in_a_record_is_digested_and_not_cached(tmp_path):
     cache.store("k" * 64, result)
     assert _entries(tmp_path) == [], "an entry UTF-8 cannot hold is not stored"
     assert cache.load("k" * 64) is None
+
+
+def test_build_uses_the_cache_and_the_binder_is_byte_identical(cli, tmp_path, monkeypatch):
+    """Records that come back from the cache (JSON types) make the same binder as freshly parsed ones."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    bundle, cache = Path(__file__).resolve().parent.parent / "example_bundle", tmp_path / "cache"
+    cold, warm, fresh = tmp_path / "cold.pdf", tmp_path / "warm.pdf", tmp_path / "fresh.pdf"
+    assert cli("build", bundle, "-q", "-o", cold, "--cache-dir", cache)[0] == ExitCode.FINDINGS
+    assert len(_entries(cache)) > 50
+    assert cli("build", bundle, "-q", "-o", warm, "--cache-dir", cache)[0] == ExitCode.FINDINGS
+    assert cli("build", bundle, "-q", "-o", fresh, "--no-cache")[0] == ExitCode.FINDINGS
+    assert cold.read_bytes() == warm.read_bytes() == fresh.read_bytes()
