@@ -268,8 +268,14 @@ def pdf_rows(table: Table, work: Path, n: int, mutool_max: int) -> None:
     if n <= mutool_max:
         mutool = measure(["mutool", "merge", "-o", str(work / "mutool.pdf"), *names], src)
         table.add("mutool merge", n, "PDFs", mutool, qpdf, "qpdf")
-    binder = measure([*EK, "build", str(root), "-q", "-o", str(work / "binder.pdf")])
+    build = [*EK, "build", str(root), "-q", "-o", str(work / "binder.pdf")]
+    binder = measure([*build, "--no-cache"])
     table.add("binder full build (CLI)", n, "PDFs", binder, qpdf, "qpdf")
+    cache = work / f"pdf-cache-{n}"
+    shutil.rmtree(cache, ignore_errors=True)
+    measure([*build, "--cache-dir", str(cache)])  # fills the cache, as a nightly run would have
+    warm = measure([*build, "--cache-dir", str(cache)])
+    table.add("binder full build, cache warm", n, "PDFs", warm, qpdf, "qpdf")
     if _has_verify():
         ver = measure([*EK, "verify", str(work / "binder.pdf")])
         bpages = _pages(work / "binder.pdf")
