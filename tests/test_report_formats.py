@@ -12,7 +12,8 @@ import jsonschema
 import pytest
 
 from evidence_kit._api import run
-from evidence_kit.model import Report
+from evidence_kit.model import Report, Severity
+from evidence_kit.reports import report_to_json
 
 from .rules_baseline import BASELINE
 
@@ -134,3 +135,53 @@ def test_cli_writes_sarif(cli: Any, report: Report, tmp_path: Path) -> None:
     code, out, _err = cli("validate", bundle, "--format", "sarif")
     assert code == 1
     assert json.loads(out)["version"] == "2.1.0"
+
+
+@pytest.fixture
+def baselined(make_bundle: Any, tmp_path: Path) -> Report:
+    """A run against a baseline: CMP-2026-0002's missing device name is fixed, CMP-2026-0003 is new and broken."""
+    complaint = dict(BASELINE["CMP-2026-0001"][1])
+    broken = {**complaint, "id": "CMP-2026-0002", "device_name": "", "received_date": "2026-02-30"}
+    capa = dict(BASELINE["CAPA-2026-003"][1])
+    capa["triggers"] = [{"type": "complaint", "id": "CMP-2026-0001"}]
+    files_ = {
+        "exports/complaints.jsonl": "\n".join(json.dumps(c) for c in (complaint, broken)) + "\n",
+        "exports/capas.jsonl": json.dumps(capa) + "\n",
+    }
+    bundle = make_bundle(files_, toml=TOML)
+    base = tmp_path / "base.json"
+    base.write_text(report_to_json(run(bundle).report), encoding="utf-8")
+    newer = {**complaint, "id": "CMP-2026-0003", "device_name": ""}
+    fixed = {**broken, "device_name": "Infusion pump"}
+    (bundle / "exports/complaints.jsonl").write_text(
+        "\n".join(json.dumps(c) for c in (complaint, fixed, newer)) + "\n", encoding="utf-8"
+    )
+    result = run(bundle, baseline=base).report
+    assert result.baseline is not None and result.baseline.fixed
+    return result
+
+
+def test_sarif_carries_baseline_state(baselined: Report, pm: Any) -> None:
+    doc = json.loads(_render(baselined, "sarif", pm))
+    jsonschema.Draft4Validator(_sarif_schema()).validate(doc)
+    states = {
+        (r["ruleId"], r["locations"][0]["logicalLocations"][0]["name"]): r["baselineState"]
+        for r in doc["runs"][0]["results"]
+    }
+    assert states[("complaints.device-name-missing", "CMP-2026-0003")] == "new"
+    assert states[("complaints.device-name-missing", "CMP-2026-0002")] == "absent"
+    assert "unchanged" in states.values()
+    assert doc["runs"][0]["properties"]["baseline"]["report"] == "base.json"
+
+
+def test_junit_fails_only_new_findings(baselined: Report, pm: Any) -> None:
+    root = ET.fromstring(_render(baselined, "junit", pm))
+    cases = {(s.get("name"), c.get("name")): c for s in root.findall("testsuite") for c in s.findall("testcase")}
+    new = cases[("complaints.device-name-missing", "CMP-2026-0003")]
+    assert new.find("failure") is not None
+    still = [c for c in cases.values() if c.find("skipped") is not None]
+    assert still and all(c.find("failure") is None for c in still)
+    assert all("still open since the baseline" in (c.findtext("system-out") or "") for c in still)
+    failing = sum(int(s.get("failures", "0")) for s in root.findall("testsuite"))
+    new_cases = {(f.code, f.location.record or f.location.file) for f in baselined.failing(Severity.WARNING)}
+    assert failing == len(new_cases) > 0

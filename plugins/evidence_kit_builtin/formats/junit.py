@@ -3,6 +3,10 @@
 Errors and warnings become ``<failure>`` elements (``type`` is the severity); info findings pass with the
 finding in ``<system-out>``. An ``inputs`` suite has one case per input file (failing on its ``ingest.*``
 findings), so a run without findings still shows what was checked.
+
+With a baseline (``--baseline``) only new findings fail: a case whose findings were all in the baseline
+already is ``<skipped>`` (still open, not new) and lists them in ``<system-out>``, so a CI dashboard
+turns red exactly when the exit code does.
 """
 
 from __future__ import annotations
@@ -23,19 +27,27 @@ def _detail(f: Finding) -> str:
     return "\n".join(lines)
 
 
-def _case(suite: ET.Element, classname: str, name: str, findings: list[Finding], file: str | None) -> int:
+def _case(
+    suite: ET.Element, classname: str, name: str, findings: list[Finding], file: str | None, report: Report
+) -> int:
     """Add a test case; return 1 when it fails."""
     attrs = {"classname": classname, "name": name, "time": "0"}
     if file:
         attrs["file"] = file
     case = ET.SubElement(suite, "testcase", attrs)
-    failing = [f for f in findings if f.severity is not Severity.INFO]
+    serious = [f for f in findings if f.severity is not Severity.INFO]
+    failing = [f for f in serious if report.baseline_status(f) != "open"]
+    still_open = [f for f in serious if report.baseline_status(f) == "open"]
     for f in failing:
         failure = ET.SubElement(case, "failure", {"type": f.severity.value, "message": f.message})
         failure.text = _detail(f)
-    infos = [f for f in findings if f.severity is Severity.INFO]
-    if infos:
-        ET.SubElement(case, "system-out").text = "\n".join(_detail(f) for f in infos)
+    if still_open and not failing and report.baseline is not None:
+        message = f"{len(still_open)} finding(s) already open in the baseline {report.baseline.report}; none new"
+        ET.SubElement(case, "skipped", {"message": message})
+    out = [f"still open since the baseline: {_detail(f)}" for f in still_open]
+    out += [_detail(f) for f in findings if f.severity is Severity.INFO]
+    if out:
+        ET.SubElement(case, "system-out").text = "\n".join(out)
     return 1 if failing else 0
 
 
@@ -60,7 +72,7 @@ class JUnitFormat:
         inputs = ET.SubElement(root, "testsuite", {"name": "inputs"})
         suite_fail = 0
         for outcome in report.inputs:
-            suite_fail += _case(inputs, "inputs", outcome.file, by_file.get(outcome.file, []), outcome.file)
+            suite_fail += _case(inputs, "inputs", outcome.file, by_file.get(outcome.file, []), outcome.file, report)
         inputs.set("tests", str(len(report.inputs)))
         inputs.set("failures", str(suite_fail))
         total, failures = len(report.inputs), suite_fail
@@ -70,7 +82,7 @@ class JUnitFormat:
                 ET.SubElement(ET.SubElement(suite, "properties"), "property", {"name": "title", "value": titles[code]})
             suite_fail = 0
             for record, found in sorted(by_rule[code].items()):
-                suite_fail += _case(suite, code, record, found, found[0].location.file or None)
+                suite_fail += _case(suite, code, record, found, found[0].location.file or None, report)
             suite.set("tests", str(len(by_rule[code])))
             suite.set("failures", str(suite_fail))
             total += len(by_rule[code])

@@ -3,6 +3,9 @@
 Each result's physical location is the bundle-relative export file (``uriBaseId`` ``BUNDLE``) and its line;
 the logical location is the record and the JSON Pointer of the field. Rules carry their title, fix hint and
 citations (from the built-in catalogue; other plugins' rules carry their hint and citations).
+
+With a baseline (``--baseline``) every result carries SARIF's ``baselineState``: ``new`` or ``unchanged``,
+and the baseline's findings that are gone are listed as ``absent`` results (fixed since).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ def _rule(code: str, first: Finding) -> dict[str, Any]:
     }
 
 
-def _result(f: Finding, index: int) -> dict[str, Any]:
+def _result(f: Finding, index: int, state: str | None) -> dict[str, Any]:
     loc = f.location
     result: dict[str, Any] = {
         "ruleId": f.code,
@@ -43,6 +46,8 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
         "partialFingerprints": {"evidenceKit/v1": f.fingerprint},
         "properties": {"citations": list(f.cites), "plugin": f.plugin},
     }
+    if state is not None:
+        result["baselineState"] = state
     location: dict[str, Any] = {}
     if loc.file:
         physical: dict[str, Any] = {"artifactLocation": {"uri": loc.file, "uriBaseId": "BUNDLE"}}
@@ -72,10 +77,17 @@ class SarifFormat:
 
     def render(self, report: Report) -> str:
         """Render the report as one SARIF run."""
-        codes = sorted({f.code for f in report.findings})
-        first = {c: next(f for f in report.findings if f.code == c) for c in codes}
+        fixed = report.baseline.fixed if report.baseline is not None else ()
+        everything = [*report.findings, *fixed]
+        codes = sorted({f.code for f in everything})
+        first: dict[str, Finding] = {}
+        for f in everything:
+            first.setdefault(f.code, f)
         index = {c: i for i, c in enumerate(codes)}
-        run = {
+        states = {"new": "new", "open": "unchanged", None: None}
+        results = [_result(f, index[f.code], states[report.baseline_status(f)]) for f in report.findings]
+        results += [_result(f, index[f.code], "absent") for f in fixed]
+        run: dict[str, Any] = {
             "tool": {
                 "driver": {
                     "name": "evidence-kit",
@@ -90,9 +102,11 @@ class SarifFormat:
                 for o in report.inputs
                 if o.sha256
             ],
-            "results": [_result(f, index[f.code]) for f in report.findings],
+            "results": results,
             "properties": {"bundle": report.bundle, "profile": report.profile, "asOf": report.as_of},
         }
+        if report.baseline is not None:
+            run["properties"]["baseline"] = {"report": report.baseline.report, "asOf": report.baseline.as_of}
         doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
         return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
