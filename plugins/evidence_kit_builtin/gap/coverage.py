@@ -27,7 +27,6 @@ from evidence_kit_builtin.gap.evidence import (
     record_date,
     window,
 )
-from evidence_kit_builtin.gap.text import bundle_path
 
 COVERED, PROCEDURE_ONLY, RECORDS_ONLY, MISSING = "covered", "procedure only", "records only", "missing"
 VERDICTS = (COVERED, PROCEDURE_ONLY, RECORDS_ONLY, MISSING)
@@ -195,7 +194,7 @@ def gap_analysis(
     """Return the gap analysis of ``records`` against the catalogue as JSON-able data."""
     cat = load_catalogue(catalogue)
     win = window(settings, now)
-    docs = candidates(records, bundle_path(settings))
+    docs = candidates(records)
     rows = [assess(r, records, docs, win) for r in cat.requirements]
     found = [row.pop("finding") for row in rows]
     findings = [finding_json(f) for f in found if f is not None]
