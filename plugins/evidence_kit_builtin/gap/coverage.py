@@ -35,11 +35,12 @@ PROCEDURE_TYPES = ("controlled_document", "document")
 
 def covering_procedures(req: Requirement, docs: list[Candidate]) -> list[dict[str, Any]]:
     """Return the documents in force whose text or metadata cites one of the requirement's clause strings."""
+    # per requirement, not per document: the literals and patterns (the loop below runs requirements x documents)
+    checks = [(s, clause_literal(s), pat) for s, pat in zip(req.clause_strings, req.patterns, strict=True)]
     out = []
     for c in docs:
-        for s, pat in zip(req.clause_strings, req.patterns, strict=True):
-            lit = clause_literal(s)
-            if lit is not None and lit not in c.text:
+        for s, lit, pat in checks:
+            if lit is not None and lit not in c.numerals:
                 continue
             m = pat.search(c.text)
             if m:

@@ -102,6 +102,21 @@ class Candidate:
     passages: tuple[Passage, ...]
     text: str
     legacy: tuple[tuple[str, str, str], ...]  # (found, suggestion, where)
+    numerals: str = ""  #: the text's distinct runs of digits and dots, NUL-joined (see :func:`numerals`)
+
+
+#: every ASCII character but digits and dots becomes a space (str.translate is 5x faster than a findall here)
+_NOT_NUMERAL = str.maketrans({chr(i): " " for i in range(128) if not (chr(i).isdigit() or chr(i) == ".")})
+
+
+def numerals(text: str) -> str:
+    """Return the distinct runs left when every ASCII character but digits and dots is blanked, NUL-joined.
+
+    A digits-and-dots literal (``8.2.2``, ``820.35``) occurs in ``text`` exactly when it occurs in this much
+    shorter string: an occurrence contains no blanked character, so it lies inside one run, and none can
+    span the NUL between two runs.
+    """
+    return "\x00".join(sorted(set(text.translate(_NOT_NUMERAL).split())))
 
 
 def slug(text: str) -> str:
@@ -132,7 +147,7 @@ def candidates(records: RecordSet) -> list[Candidate]:
         passages = tuple(record_passages(r, texts))
         legacy = tuple((h.found, h.suggestion, h.passage.where) for h in retired_citations(passages))
         text = "\n".join(p.text for p in passages)
-        out.append(Candidate(r, document_kind(r), passages, text, legacy))
+        out.append(Candidate(r, document_kind(r), passages, text, legacy, numerals(text)))
     return out
 
 
