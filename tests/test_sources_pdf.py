@@ -165,3 +165,13 @@ def test_page_text_is_on_the_record_even_for_damaged_and_owner_encrypted_pdfs(co
     assert not [f for f in result.report.findings if f.code == "ingest.not-legible"]
     # the text is not record content: it stays out of the data (and so out of the digest and the summary page)
     assert all("Potato" not in json.dumps(dict(r.data)) for r in result.records)
+
+
+def test_page_text_line_ends_are_plain() -> None:
+    from evidence_kit_builtin.sources.pdf_documents import page_texts
+
+    mdf = ROOT / "example_bundle/records/mdf/MDF-LVP-200_medical-device-file-index.pdf"
+    (text,) = page_texts(mdf.read_bytes()) or ()
+    assert "WI-\nLBL-004." in text  # pdfium's hyphenation mark, written as pypdf wrote it
+    assert "\r" not in text and "\ufffe" not in text and "\x02" not in text
+    assert page_texts(b"%PDF-1.7 not really") is None

@@ -45,6 +45,8 @@ MAX_ATTACHMENT_BYTES = 32 * 1024 * 1024
 MAX_TEXT_PAGES = 200  #: pages whose text is extracted (the legibility check looks at the first 3)
 MAX_TEXT_CHARS = 4_000_000  #: characters of page text kept per PDF; later pages are left empty
 LEGIBLE_PAGES = 3
+#: pdfium marks a word hyphenated at a line end with U+0002 or U+FFFE; pypdf gave "-" and a line break
+_LINE_ENDS = str.maketrans({"\x02": "-\n", "\ufffe": "-\n"})
 
 OPTIONS_SCHEMA = options_schema(
     {"attachments": {"type": "boolean"}, "password": {"type": "string"}, "password_env": {"type": "string"}}
@@ -142,8 +144,9 @@ def active_content(pdf: pikepdf.Pdf) -> list[str]:
 def page_texts(data: bytes, password: str | None = None, max_pages: int = MAX_TEXT_PAGES) -> tuple[str, ...] | None:
     r"""Return the text of each of the first ``max_pages`` pages (pdfium), "" for a page without text.
 
-    Line breaks are ``\n``; pdfium's mark for a word hyphenated at a line end becomes ``-\n``; trailing
-    pages without text are left out. A page pdfium cannot read gives "", a document it cannot open None.
+    Line breaks are ``\n`` (pdfium gives ``\r\n``); its mark for a word hyphenated at a line end becomes
+    ``-\n``, as pypdf had it; trailing pages without text are left out. A page pdfium cannot read gives "",
+    a document it cannot open None.
     """
     try:
         doc = pdfium.PdfDocument(data, password=password)
@@ -165,7 +168,7 @@ def page_texts(data: bytes, password: str | None = None, max_pages: int = MAX_TE
                         page.close()
                 except Exception:  # one damaged page: its text is missing, the others still count
                     text = ""
-            text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "-\n")
+            text = text.translate(_LINE_ENDS).replace("\r\n", "\n").replace("\r", "\n")
             text = text[: MAX_TEXT_CHARS - total] if text.strip() else ""
             total += len(text)
             out.append(text)
