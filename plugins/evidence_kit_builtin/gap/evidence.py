@@ -102,7 +102,7 @@ class Candidate:
     passages: tuple[Passage, ...]
     text: str
     legacy: tuple[tuple[str, str, str], ...]  # (found, suggestion, where)
-    numerals: str = ""  #: the text's distinct runs of digits and dots, NUL-joined (see :func:`numerals`)
+    numerals: str  #: the digits-and-dots runs of ``text``, NUL-joined (see :func:`numerals`)
 
 
 #: every ASCII character but digits and dots becomes a space (str.translate is 5x faster than a findall here)

@@ -162,8 +162,10 @@ def page_texts(data: bytes, password: str | None = None, max_pages: int = MAX_TE
                     page = doc[i]
                     try:
                         textpage = page.get_textpage()
-                        text = textpage.get_text_range()
-                        textpage.close()
+                        try:
+                            text = textpage.get_text_range()
+                        finally:
+                            textpage.close()
                     finally:
                         page.close()
                 except Exception:  # one damaged page: its text is missing, the others still count
