@@ -13,8 +13,8 @@ SHA-256, the name and version of the source plugin that reads it, the ``$id`` an
 every registered record-type schema, and the file's ``[[inputs]]`` entry (path, source, record
 type, options). Any change to one of them is a miss.
 
-**Storage.** One file per entry, ``<dir>/v2/<key[:2]>/<key>.json`` (record-rule entries under
-``<dir>/v2/rules/``): a first line holding the
+**Storage.** One file per entry, ``<dir>/v3/<key[:2]>/<key>.json`` (record-rule entries under
+``<dir>/v3/rules/``): a first line holding the
 SHA-256 of the body, then the body as JSON. Entries are written to a temporary file and moved into
 place with ``os.replace``, so a crash never leaves a torn entry under the final name; an entry that
 is damaged anyway (a power loss before the data reached the disk, a disk error, a hand edit) fails
@@ -58,7 +58,7 @@ from evidence_kit.model import (
     canonical_json,
 )
 
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"  #: 3: orjson entries, digests as objects, record-rule entries, records carry their page text
 T = TypeVar("T")
 
 
@@ -109,7 +109,7 @@ def encode(result: FileResult) -> dict[str, Any]:
     return {
         "o": [o.file, o.sha256, o.size, o.source, list(o.records), o.bound, o.excluded_by, o.reason],
         "r": [
-            [r.type, r.id, dict(r.data), _loc(r.location), r.sha256, r.source, list(r.attachments)]
+            [r.type, r.id, dict(r.data), _loc(r.location), r.sha256, r.source, list(r.attachments), list(r.text)]
             for r in result.records
         ],
         "f": _enc_findings(result.findings),
@@ -124,8 +124,8 @@ def decode(data: dict[str, Any]) -> FileResult:
     outcome = InputOutcome(o[0], o[1], o[2], o[3], tuple(o[4]), o[5], o[6], o[7])
     # the decoded dicts are fresh and owned here, so they are wrapped read-only without a copy
     records = [
-        Record(t, i, MappingProxyType(d), Location(*loc), sha, src, tuple(att))
-        for t, i, d, loc, sha, src, att in data["r"]
+        Record(t, i, MappingProxyType(d), Location(*loc), sha, src, tuple(att), tuple(text))
+        for t, i, d, loc, sha, src, att, text in data["r"]
     ]
     findings = _dec_findings(data["f"])
     digests = []

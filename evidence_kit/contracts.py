@@ -90,10 +90,11 @@ class SourceContext:
         page: int | None = None,
         path: str | None = None,
         attachments: tuple[str, ...] = (),
+        text: tuple[str, ...] = (),
     ) -> Record:
-        """Build a Record whose provenance is this file, at the given line, page or path."""
+        """Build a Record whose provenance is this file, at the given line, page or path (``text``: its page texts)."""
         loc = Location(self.file, record=id, line=line, page=page, path=path)
-        return Record(type, id, data, loc, self.sha256, self.source, attachments)
+        return Record(type, id, data, loc, self.sha256, self.source, attachments, text)
 
     def finding(
         self,

@@ -117,6 +117,9 @@ class Record:
         source: Name of the source plugin that produced it.
         attachments: Bundle-relative paths of files that belong to this record in the binder,
             such as the signed PDF of an SOP revision.
+        text: The text of the record's own PDF, one string per page (page n at index n-1), as the
+            source extracted it once, so rules search it without reading the PDF again; empty for
+            records not read from a PDF. Not part of ``data`` or the record's digest.
     """
 
     type: str
@@ -126,6 +129,7 @@ class Record:
     sha256: str
     source: str
     attachments: tuple[str, ...] = ()
+    text: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, MappingProxyType):
@@ -133,8 +137,11 @@ class Record:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle with a plain dict (a mapping proxy cannot be pickled); used by the guarded PDF reader."""
-        data = (self.type, self.id, dict(self.data), self.location, self.sha256, self.source, self.attachments)
-        return (Record, data)
+        plain = dict(self.data)
+        return (
+            Record,
+            (self.type, self.id, plain, self.location, self.sha256, self.source, self.attachments, self.text),
+        )
 
     def digest(self) -> str:
         """Return the SHA-256 of the record's canonical JSON (sorted keys, no spaces)."""

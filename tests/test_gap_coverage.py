@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from evidence_kit_builtin.gap.coverage import gap_analysis, render_text
 from gap_helpers import NOW, SETTINGS, capa, complaint, rec, sop
 
@@ -223,3 +224,22 @@ def test_json_output_meets_its_schema(make_bundle: Any, cli: Any, tmp_path: Any)
     data = json.loads(out.read_text(encoding="utf-8"))
     assert list(data) == ["qmm-readiness", "gap"]
     checker.validate(data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Complaints per ISO 13485:2016 8.2.2 and 21 CFR 820.35(a).",
+        "clause 8.2.20, not 8.2.2; lot 1820.30.",
+        "Risk per ISO\u00a014971:2019; \u00e98.2.2\u00e9 and \u0663820.35",
+        "no numbers at all",
+        "",
+    ],
+)
+def test_numerals_prefilter_is_exact(text: str) -> None:
+    from evidence_kit_builtin.gap.catalogue import clause_literal
+    from evidence_kit_builtin.gap.evidence import numerals
+
+    assert clause_literal("ISO 14971") == "14971" and clause_literal("ICH Q10") is None
+    for lit in ("8.2.2", "820.35", "820.3", "14971", "2.20", "30", "1820.30.", ".", "13485"):
+        assert (lit in numerals(text)) == (lit in text), lit

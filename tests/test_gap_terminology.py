@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from typing import Any
 
@@ -121,3 +122,34 @@ def test_identifiers_keep_their_legacy_names() -> None:
     r2 = rec("device_record", {"id": "PR-1", "note": "Reviewed the DHR before release."})
     (f,) = run_rule(retired_term, [r2])
     assert f.location.field == "/note"
+
+
+def test_pdf_text_comes_from_the_record_not_the_file() -> None:
+    # the rules never open a PDF: the text is what the PDF source put on the document record
+    doc = rec("document", {"id": "SOP-9", "file": "sops/SOP-9.pdf", "pages": 2}, file="sops/SOP-9.pdf")
+    doc = dataclasses.replace(doc, text=("Cover page", "Records are kept per 21 CFR 820.180."))
+    (f,) = run_rule(retired_citation, [doc])
+    assert (f.location.file, f.location.page) == ("sops/SOP-9.pdf", 2) and "820.180" in f.message
+    # a record that attaches the PDF does not report it again: the PDF's own record does (rules judge
+    # each record alone, so they can run per file and be cached)
+    reg = dataclasses.replace(sop("SOP-9-C", "Records", "Record control."), attachments=("sops/SOP-9.pdf",))
+    (f,) = run_rule(retired_citation, [reg, doc])
+    assert f.location.record == "SOP-9" and f.location.page == 2
+    assert run_rule(retired_citation, [dataclasses.replace(doc, text=())]) == []
+
+
+def test_cached_rerun_keeps_the_page_text_without_extracting_again(make_bundle: Any, tmp_path: Any) -> None:
+    from evidence_kit._api import run
+
+    pdf = _pdf(["SOP-QA-012 Complaint handling", "Complaints are evaluated per 21 CFR 820.198(a)."])
+    bundle = make_bundle({"sops/SOP-QA-012.pdf": pdf})
+    cache = tmp_path / "cache"
+    cold = run(bundle, cache_dir=cache)
+    doc = cold.records.get("SOP-QA-012", "document")
+    assert doc is not None and len(doc.text) == 2 and "820.198(a)" in doc.text[1]
+    warm = run(bundle, cache_dir=cache)
+    assert warm.cache is not None and warm.cache.misses == 0  # no file was read again, so no PDF re-extracted
+    assert warm.records.get("SOP-QA-012", "document") == doc  # text included: the cache keeps it
+    codes = [(f.code, f.location.page) for f in warm.report.findings if f.code.startswith("terminology.")]
+    assert codes == [(f.code, f.location.page) for f in cold.report.findings if f.code.startswith("terminology.")]
+    assert ("terminology.retired-citation", 2) in codes

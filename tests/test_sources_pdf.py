@@ -141,3 +141,37 @@ def test_unreadable_document_info_is_reported_not_dropped(make_bundle, monkeypat
     (f,) = [f for f in result.report.findings if f.code == "ingest.bad-metadata"]
     assert f.location.file == "sop.pdf" and "damaged /Info dictionary" in f.message
     assert {o.file: o.bound for o in result.report.inputs}["sop.pdf"]
+
+
+def test_page_text_is_on_the_record_even_for_damaged_and_owner_encrypted_pdfs(corpus: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "b"
+    bundle.mkdir()
+    names = [
+        "qpdf_bad2.pdf",  # damaged xref: pdfium reads it directly
+        "pypdf_r6-user-password.pdf",  # empty owner password: qpdf opens it, pdfium gets qpdf's decrypted copy
+        "pdfjs_bug1606566_missing_header.pdf",  # no header: pdfium refuses, qpdf's repaired copy has the text
+        "samplefiles_GeoTopo-compressed.pdf",  # 117 pages
+    ]
+    for n in names:
+        shutil.copy(corpus / "pdf" / n, bundle / n)
+    (bundle / "evidence-kit.toml").write_text(TOML)
+    result = run(bundle)
+    texts = {r.location.file: r.text for r in result.records if r.type == "document"}
+    assert texts["qpdf_bad2.pdf"] == ("Potato",)
+    assert texts["pypdf_r6-user-password.pdf"] == ("pdf encryption test\npassword: asdfzxcv",)
+    assert texts["pdfjs_bug1606566_missing_header.pdf"] == ("Bug 1606566",)
+    geo = result.records.get("samplefiles_GeoTopo-compressed", "document")
+    assert geo is not None and 100 < len(geo.text) <= geo.data["pages"] and "\r" not in "".join(geo.text)
+    assert not [f for f in result.report.findings if f.code == "ingest.not-legible"]
+    # the text is not record content: it stays out of the data (and so out of the digest and the summary page)
+    assert all("Potato" not in json.dumps(dict(r.data)) for r in result.records)
+
+
+def test_page_text_line_ends_are_plain() -> None:
+    from evidence_kit_builtin.sources.pdf_documents import page_texts
+
+    mdf = ROOT / "example_bundle/records/mdf/MDF-LVP-200_medical-device-file-index.pdf"
+    (text,) = page_texts(mdf.read_bytes()) or ()
+    assert "WI-\nLBL-004." in text  # pdfium's hyphenation mark, written as pypdf wrote it
+    assert "\r" not in text and "\ufffe" not in text and "\x02" not in text
+    assert page_texts(b"%PDF-1.7 not really") is None

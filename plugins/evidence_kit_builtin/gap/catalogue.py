@@ -98,6 +98,7 @@ def load_catalogue(name: str) -> Catalogue:
 
 _ISO = re.compile(r"^ISO 13485(?::2016)?\s+(\d+(?:\.\d+)*)")
 _CFR = re.compile(r"^21 CFR (?:Part )?(\d+)(?:\.(\d+))?((?:\([a-z0-9]+\))*)")
+_NUMERAL = re.compile(r"[0-9.]+")
 
 
 @cache
@@ -114,7 +115,8 @@ def clause_literal(cite: str) -> str | None:
     if cfr:
         part, section, _paras = cfr.groups()
         return part if section is None else f"{part}.{section}"
-    return None
+    numbers = [w for w in cite.split() if _NUMERAL.fullmatch(w)]  # "ISO 14971": its words match as they are
+    return max(numbers, key=len) if numbers else None
 
 
 @cache

@@ -27,7 +27,6 @@ from evidence_kit_builtin.gap.evidence import (
     record_date,
     window,
 )
-from evidence_kit_builtin.gap.text import bundle_path
 
 COVERED, PROCEDURE_ONLY, RECORDS_ONLY, MISSING = "covered", "procedure only", "records only", "missing"
 VERDICTS = (COVERED, PROCEDURE_ONLY, RECORDS_ONLY, MISSING)
@@ -36,11 +35,12 @@ PROCEDURE_TYPES = ("controlled_document", "document")
 
 def covering_procedures(req: Requirement, docs: list[Candidate]) -> list[dict[str, Any]]:
     """Return the documents in force whose text or metadata cites one of the requirement's clause strings."""
+    # per requirement, not per document: the literals and patterns (the loop below runs requirements x documents)
+    checks = [(s, clause_literal(s), pat) for s, pat in zip(req.clause_strings, req.patterns, strict=True)]
     out = []
     for c in docs:
-        for s, pat in zip(req.clause_strings, req.patterns, strict=True):
-            lit = clause_literal(s)
-            if lit is not None and lit not in c.text:
+        for s, lit, pat in checks:
+            if lit is not None and lit not in c.numerals:
                 continue
             m = pat.search(c.text)
             if m:
@@ -195,7 +195,7 @@ def gap_analysis(
     """Return the gap analysis of ``records`` against the catalogue as JSON-able data."""
     cat = load_catalogue(catalogue)
     win = window(settings, now)
-    docs = candidates(records, bundle_path(settings))
+    docs = candidates(records)
     rows = [assess(r, records, docs, win) for r in cat.requirements]
     found = [row.pop("finding") for row in rows]
     findings = [finding_json(f) for f in found if f is not None]

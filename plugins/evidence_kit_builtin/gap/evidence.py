@@ -6,11 +6,11 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from evidence_kit import Record, RecordSet
-from evidence_kit_builtin.gap.text import Passage, record_passages, retired_citations
+from evidence_kit_builtin.gap.text import Passage, pdf_texts, record_passages, retired_citations
 from evidence_kit_builtin.record_types import TYPES
 
 #: date fields of the record types this package adds (the built-in ones come from record_types.TYPES)
@@ -102,6 +102,21 @@ class Candidate:
     passages: tuple[Passage, ...]
     text: str
     legacy: tuple[tuple[str, str, str], ...]  # (found, suggestion, where)
+    numerals: str  #: the digits-and-dots runs of ``text``, NUL-joined (see :func:`numerals`)
+
+
+#: every ASCII character but digits and dots becomes a space (str.translate is 5x faster than a findall here)
+_NOT_NUMERAL = str.maketrans({chr(i): " " for i in range(128) if not (chr(i).isdigit() or chr(i) == ".")})
+
+
+def numerals(text: str) -> str:
+    """Return the distinct runs left when every ASCII character but digits and dots is blanked, NUL-joined.
+
+    A digits-and-dots literal (``8.2.2``, ``820.35``) occurs in ``text`` exactly when it occurs in this much
+    shorter string: an occurrence contains no blanked character, so it lies inside one run, and none can
+    span the NUL between two runs.
+    """
+    return "\x00".join(sorted(set(text.translate(_NOT_NUMERAL).split())))
 
 
 def slug(text: str) -> str:
@@ -122,16 +137,17 @@ def kind_matches(kind: str, wanted: tuple[str, ...]) -> bool:
     return any(kind == w or f"-{w}-" in f"-{kind}-" for w in wanted)
 
 
-def candidates(records: RecordSet, bundle: Path | None) -> list[Candidate]:
+def candidates(records: RecordSet) -> list[Candidate]:
     """Return every document that could cover a requirement, with its extracted text and legacy citations."""
+    texts = pdf_texts(records)
     out = []
     for r in records.of_type("controlled_document", "document"):
         if r.type == "controlled_document" and str(r.data.get("status")) in INACTIVE_STATUSES:
             continue
-        passages = tuple(record_passages(r, bundle))
+        passages = tuple(record_passages(r, texts))
         legacy = tuple((h.found, h.suggestion, h.passage.where) for h in retired_citations(passages))
         text = "\n".join(p.text for p in passages)
-        out.append(Candidate(r, document_kind(r), passages, text, legacy))
+        out.append(Candidate(r, document_kind(r), passages, text, legacy, numerals(text)))
     return out
 
 

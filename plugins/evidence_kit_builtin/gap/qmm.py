@@ -28,7 +28,6 @@ from evidence_kit_builtin.gap.evidence import (
     record_date,
     window,
 )
-from evidence_kit_builtin.gap.text import bundle_path
 from evidence_kit_builtin.rules.improvement_plan import checkpoints
 
 _NOT_EFFECTIVE = re.compile(r"\b(not effective|ineffective|fail(ed)?|not met|unsuccessful|reopen(ed)?)\b", re.I)
@@ -169,7 +168,7 @@ def qmm_readiness(records: RecordSet, report: Report, settings: Mapping[str, Any
     """Return the QMM self-assessment as JSON-able data: areas, indicators, improvement plans."""
     cat = load_catalogue("qmm")
     win = window(settings, now)
-    docs = candidates(records, bundle_path(settings))
+    docs = candidates(records)
     areas, findings = [], []
     for req in cat.requirements:
         ids = evidence_ids(req, records, docs, win)

@@ -1,26 +1,21 @@
 """The text of procedures and records: string fields of the canonical data and PDF page text.
 
+The page text is what the PDF source extracted into ``Record.text``; nothing here opens a PDF.
+
 Also the two scanners the terminology rules and the gap analysis share: retired QSR citations
 (21 CFR 820.20-820.250 except 820.35 and 820.45) and retired QSR terms (DHF, DMR, DHR …).
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
-
-from pypdf import PdfReader
 
 from evidence_kit import Record
 from evidence_kit_builtin.gap.catalogue import read_json
-
-MAX_PDF_PAGES = 200
 
 
 @dataclass(frozen=True)
@@ -75,55 +70,33 @@ def pdf_files(record: Record) -> list[str]:
     return list(dict.fromkeys(files))
 
 
-def pdf_pages(bundle: Path, rel: str) -> list[Passage]:
-    """Return one passage per page of ``bundle/rel`` with extractable text; [] when unreadable."""
-    path = (bundle / rel).resolve()
-    if not path.is_file() or bundle.resolve() not in path.parents:
-        return []
-    st = path.stat()
-    return [Passage(text, file=rel, page=n) for n, text in _page_texts(str(path), st.st_size, st.st_mtime_ns)]
+def pdf_texts(records: Iterable[Record]) -> dict[str, tuple[str, ...]]:
+    """Return {bundle path: page texts} of every PDF whose text a source extracted (``Record.text``).
 
-
-# Both terminology rules and the gap analysis walk every document in turn: with fewer entries than
-# the bundle has PDFs, an LRU cache misses on every file in the second pass (each PDF's text was
-# extracted twice above 2,048 PDFs). Page text is small next to the records the run keeps.
-@lru_cache(maxsize=1 << 16)
-def _page_texts(path: str, size: int, mtime_ns: int) -> tuple[tuple[int, str], ...]:
-    """Extract the page texts of one PDF once per process (the terminology rules and the gap analysis share it).
-
-    ``size`` and ``mtime_ns`` are part of the cache key, so a changed file is read again.
+    The PDF source extracts each page once, in its guarded reader, and the incremental cache keeps the
+    text with the record: the rules and the gap analysis never open a PDF themselves.
     """
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    try:
-        reader = PdfReader(io.BytesIO(Path(path).read_bytes()))
-        out = []
-        for n, page in enumerate(reader.pages[:MAX_PDF_PAGES], 1):
-            text = page.extract_text() or ""
-            if text.strip():
-                out.append((n, text))
-        return tuple(out)
-    except Exception:  # pypdf raises many types on damaged or encrypted files; no text is the honest answer
-        return ()
+    return {r.location.file: r.text for r in records if r.text}
 
 
-def record_passages(record: Record, bundle: Path | None, seen_pdfs: set[str] | None = None) -> list[Passage]:
+def pdf_pages(texts: Mapping[str, Sequence[str]], rel: str) -> list[Passage]:
+    """Return one passage per page of the PDF ``rel`` with text (none when no source read its text)."""
+    return [Passage(text, file=rel, page=n) for n, text in enumerate(texts.get(rel, ()), 1) if text.strip()]
+
+
+def record_passages(
+    record: Record, texts: Mapping[str, Sequence[str]], seen_pdfs: set[str] | None = None
+) -> list[Passage]:
     """Return the record's string fields, then the text of its PDFs (each PDF once per ``seen_pdfs``)."""
     out: list[Passage] = []
     _collect(record.data, "", out)
-    if bundle is not None:
-        for rel in pdf_files(record):
-            if seen_pdfs is not None:
-                if rel in seen_pdfs:
-                    continue
-                seen_pdfs.add(rel)
-            out.extend(pdf_pages(bundle, rel))
+    for rel in pdf_files(record):
+        if seen_pdfs is not None:
+            if rel in seen_pdfs:
+                continue
+            seen_pdfs.add(rel)
+        out.extend(pdf_pages(texts, rel))
     return out
-
-
-def bundle_path(settings: Mapping[str, Any]) -> Path | None:
-    """Return the bundle folder from rule or analysis settings, when the run has one."""
-    b = settings.get("bundle")
-    return Path(b) if isinstance(b, str) and b else None
 
 
 # --- retired citations and terms ------------------------------------------------------------------

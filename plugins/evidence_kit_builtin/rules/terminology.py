@@ -1,7 +1,7 @@
 """Terminology and citation hygiene for the QMSR transition (21 CFR 820 as amended, effective 2 Feb 2026).
 
 Scans the text of every procedure and record (string fields of the canonical data, and the page
-text of its PDFs via pypdf) for:
+text of its PDFs, as the PDF source extracted it) for:
 
 * citations of retired QSR sections as current law: 21 CFR 820.20-820.250, except 820.35 and 820.45;
 * retired QSR terms used as defined QMS terms without the new ones: DHF, DMR, DHR, "management
@@ -24,7 +24,7 @@ from evidence_kit_builtin.gap.text import (
     TERMINOLOGY,
     Hit,
     Passage,
-    bundle_path,
+    pdf_texts,
     record_passages,
     retired_citations,
     retired_terms,
@@ -61,10 +61,13 @@ def _located(f: Finding, p: Passage) -> Finding:
 
 
 def _passages(records: RecordSet, ctx: RuleContext) -> Iterator[tuple[Record, list[Passage]]]:
-    """Yield each record with its passages; a PDF two records share is read for each (the rules are per record)."""
-    bundle = bundle_path(ctx.settings)
+    """Yield each record with its passages: its string fields and the page text of its own PDF.
+
+    A record's PDF attachments are input files too: each is scanned as its own document record, so the
+    rules judge every record alone (scope ``record``).
+    """
     for r in records:
-        yield r, record_passages(r, bundle, set())
+        yield r, record_passages(r, pdf_texts([r]), set())
 
 
 @rule(

@@ -1,10 +1,13 @@
 """PDF files: a ``document`` record bound into the binder, plus whatever structure the PDF carries.
 
-For every PDF the source reads (pikepdf; pypdf for text extraction, which it does better):
+For every PDF the source reads (pikepdf; pdfium, via pypdfium2, for the page text):
 
 * the document info dictionary and XMP metadata (title, author, subject, producer, dates; an
   unparseable date is an ``ingest.bad-metadata`` warning, never a crash);
 * the page count, and whether text can be extracted from the first pages (ALCOA+ "legible");
+* the text of every page (up to :data:`MAX_TEXT_PAGES`), extracted once here, in the guarded reader, onto
+  ``Record.text``: the terminology rules and the gap analysis search it without opening the PDF again,
+  and the incremental cache keeps it with the record;
 * signature fields: signer name, signing time, reason and location from each ``/Sig`` dictionary,
   and whether its ``/ByteRange`` covers the whole file (cryptographic verification is not done here);
 * AcroForm field values: with ``options.mapping`` (form field names as selectors) and the
@@ -22,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import logging
 import os
 import re
 from collections.abc import Iterator
@@ -30,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pikepdf
-from pypdf import PdfReader
+import pypdfium2 as pdfium
 
 from evidence_kit import Finding, Record, Severity, SourceContext, __version__, hookimpl
 from evidence_kit.mapping import MISSING, RecordBuilder, options_schema
@@ -40,13 +42,17 @@ from evidence_kit_builtin.sources.xml_records import element_to_dict
 MAX_FIELDS = 5000
 MAX_FIELD_DEPTH = 32
 MAX_ATTACHMENT_BYTES = 32 * 1024 * 1024
+MAX_TEXT_PAGES = 200  #: pages whose text is extracted (the legibility check looks at the first 3)
+MAX_TEXT_CHARS = 4_000_000  #: characters of page text kept per PDF; later pages are left empty
+LEGIBLE_PAGES = 3
+#: pdfium marks a word hyphenated at a line end with U+0002 or U+FFFE; pypdf gave "-" and a line break
+_LINE_ENDS = str.maketrans({"\x02": "-\n", "\ufffe": "-\n"})
 
 OPTIONS_SCHEMA = options_schema(
     {"attachments": {"type": "boolean"}, "password": {"type": "string"}, "password_env": {"type": "string"}}
 )
 PASSWORDS_ENV = "EVIDENCE_KIT_PDF_PASSWORDS"  #: a JSON object {bundle path: password}
 _STREAM_NAME = re.compile(r"^.*?<_io\.BytesIO object at 0x[0-9a-f]+>:?\s*")
-logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # damaged files: pypdf logs every recovery step
 
 
 def password_for(ctx: SourceContext) -> str | None:
@@ -135,16 +141,54 @@ def active_content(pdf: pikepdf.Pdf) -> list[str]:
     return sorted(found)
 
 
-def text_extractable(data: bytes, max_pages: int = 3) -> bool:
-    """Return True when any of the first pages yields extractable text (pypdf reads text best)."""
+def page_texts(data: bytes, password: str | None = None, max_pages: int = MAX_TEXT_PAGES) -> tuple[str, ...] | None:
+    r"""Return the text of each of the first ``max_pages`` pages (pdfium), "" for a page without text.
+
+    Line breaks are ``\n`` (pdfium gives ``\r\n``); its mark for a word hyphenated at a line end becomes
+    ``-\n``, as pypdf had it; trailing pages without text are left out. A page pdfium cannot read gives "",
+    a document it cannot open None.
+    """
     try:
-        reader = PdfReader(io.BytesIO(data))
-        for page in reader.pages[:max_pages]:
-            if (page.extract_text() or "").strip():
-                return True
-    except Exception:  # pypdf raises many types on damaged files; no text is the honest answer
-        return False
-    return False
+        doc = pdfium.PdfDocument(data, password=password)
+    except Exception:  # pdfium raises PdfiumError (and others) on damaged or encrypted files
+        return None
+    out: list[str] = []
+    total = 0
+    try:
+        for i in range(min(len(doc), max_pages)):
+            text = ""
+            if total < MAX_TEXT_CHARS:
+                try:
+                    page = doc[i]
+                    try:
+                        textpage = page.get_textpage()
+                        try:
+                            text = textpage.get_text_range()
+                        finally:
+                            textpage.close()
+                    finally:
+                        page.close()
+                except Exception:  # one damaged page: its text is missing, the others still count
+                    text = ""
+            text = text.translate(_LINE_ENDS).replace("\r\n", "\n").replace("\r", "\n")
+            text = text[: MAX_TEXT_CHARS - total] if text.strip() else ""
+            total += len(text)
+            out.append(text)
+    finally:
+        doc.close()
+    while out and not out[-1]:
+        out.pop()
+    return tuple(out)
+
+
+def _plain_copy(pdf: pikepdf.Pdf) -> bytes:
+    """Return qpdf's repaired, decrypted copy of an open PDF (for pdfium when it cannot open the original)."""
+    buf = io.BytesIO()
+    try:
+        pdf.save(buf)
+    except Exception:  # damaged beyond what qpdf writes back: no copy, so no text
+        return b""
+    return buf.getvalue()
 
 
 def _text(value: Any) -> str | None:
@@ -317,7 +361,10 @@ class PdfDocumentSource:
             if form:
                 doc["form_fields"] = sorted(form)
             embedded = list(self._attachments(pdf, ctx)) if ctx.options.get("attachments", True) else []
-        doc["text_extractable"] = text_extractable(data)
+            pages_text = page_texts(data, password)
+            if pages_text is None:  # pdfium cannot open what qpdf repaired or decrypted (empty owner password)
+                pages_text = page_texts(_plain_copy(pdf)) or ()
+        doc["text_extractable"] = any(pages_text[:LEGIBLE_PAGES])
         if not doc["text_extractable"]:
             yield ctx.finding(
                 "ingest.not-legible",
@@ -333,7 +380,7 @@ class PdfDocumentSource:
                 form, lambda sel: form.get(sel, MISSING), page=1, path="AcroForm", fallback_id=f"{rid}-form"
             )
         yield from embedded
-        yield ctx.record("document", rid, doc, page=1, attachments=(ctx.file,))
+        yield ctx.record("document", rid, doc, page=1, attachments=(ctx.file,), text=pages_text)
 
     def _metadata(self, pdf: pikepdf.Pdf, doc: dict[str, Any], ctx: SourceContext, rid: str) -> Iterator[Finding]:
         info: dict[str, str] = {}
@@ -352,6 +399,8 @@ class PdfDocumentSource:
             )
         xmp: dict[str, str] = {}
         try:
+            if "/Metadata" not in pdf.Root:  # no XMP stream: parsing the empty packet costs 0.5 ms a file
+                raise LookupError("no XMP")
             meta = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
             for key in ("dc:title", "dc:creator", "xmp:CreateDate", "xmp:ModifyDate", "pdf:Producer"):
                 found = meta.get(key)
