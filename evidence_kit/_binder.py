@@ -220,8 +220,8 @@ def _pdf_date(when: dt.datetime) -> str:
 
 # -- the plan ---------------------------------------------------------------------------------------------
 
-#: A page's stamp geometry: its box after banding, its /Rotate, and the shared clip-prefix stream and its bytes
-#: (sources only)
+#: A page's stamp geometry: its box after banding, its /Rotate, and what precedes the stamp on source pages: the
+#: shared clip-prefix stream where the source content stays in place, else None, and the prefix's bytes
 Geometry = tuple[float, float, float, float, int, "pikepdf.Object | None", bytes]
 
 
@@ -387,7 +387,7 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
     )
 
 
-def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Object]) -> None:
+def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Object], fonts: pikepdf.Dictionary) -> None:
     """Open every source from bytes (no fd stays open), copy its pages into ``out`` and give them a band.
 
     Form fields come along: each source's ``/AcroForm /Fields`` join the binder's, so widgets still show.
@@ -406,7 +406,7 @@ def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Obje
                         _inherit(page.obj)
                         new = out.copy_foreign(page.obj)  # page by page: QPDF nulls pages reached through an array
                         _neutralise(new)
-                        src.pages.append((new, _band(out, new, shared)))
+                        src.pages.append((new, _band(out, new, shared, fonts)))
                     form = pdf.Root.get("/AcroForm")
                     if isinstance(form, pikepdf.Dictionary) and isinstance(form.get("/Fields"), pikepdf.Array):
                         fields.extend(out.copy_foreign(f) for f in form.Fields if f.is_indirect)
@@ -459,7 +459,9 @@ def _render_chunk(i: int) -> tuple[bytes, list[int], list[Link]]:
     return render_records("Record summaries", _PENDING[i * CHUNK : (i + 1) * CHUNK])
 
 
-def _render_summaries(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Object], workers: int) -> list[Any]:
+def _render_summaries(
+    plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Object], fonts: pikepdf.Dictionary, workers: int
+) -> list[Any]:
     """Open the sources and render the record summaries, in ``CHUNK``-record documents; return those.
 
     With two workers a forked process renders the chunks from the first, while this one opens the sources
@@ -474,7 +476,7 @@ def _render_summaries(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.
         if len(_PENDING) >= PARALLEL_MIN and workers >= 2 and "fork" in mp.get_all_start_methods():
             with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
                 futures = [pool.submit(_render_chunk, i) for i in range(n)]
-                _open_sources(plan, out, shared)
+                _open_sources(plan, out, shared, fonts)
                 _mark("open + copy sources (overlapped)")
                 for i in reversed(range(n)):  # FIFO: once one has started, every earlier one has too
                     if not futures[i].cancel():
@@ -487,7 +489,7 @@ def _render_summaries(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.
                         done[i] = f.result()
                 _mark("wait for the summaries")
         else:
-            _open_sources(plan, out, shared)
+            _open_sources(plan, out, shared, fonts)
             _mark("open + copy sources")
             done = [_render_chunk(i) for i in range(n)]
             _mark("summaries")
@@ -863,16 +865,19 @@ class Stamp:
     geometry: Geometry | None  #: set for source pages (banded); None for generated Letter pages
 
 
-def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Object]) -> Geometry:
+def _band(
+    out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Object], fonts: pikepdf.Dictionary
+) -> Geometry:
     """Grow a source page's box by the stamp band on its visual bottom and fence its content off.
 
     The page's content stream becomes a Form XObject (its bytes untouched; clipped to the old box by /BBox)
-    drawn by a one-line shared stream, so a source whose content ends mid-string or mid-inline-image cannot
+    that the stamp's stream draws first, so a source whose content ends mid-string or mid-inline-image cannot
     swallow the stamp that follows. Pages whose content is an array of streams keep it (joining them would
     mean decoding untrusted streams) and get the stamp after a ``q``/``Q`` pair instead.
     """
     media = [float(v) for v in page.MediaBox]
-    box = [float(v) for v in page.CropBox] if "/CropBox" in page else media
+    crop = page.get("/CropBox")
+    box = [float(v) for v in crop] if crop is not None else media
     llx, lly = max(min(box[0], box[2]), min(media[0], media[2])), max(min(box[1], box[3]), min(media[1], media[3]))
     urx, ury = min(max(box[0], box[2]), max(media[0], media[2])), min(max(box[1], box[3]), max(media[1], media[3]))
     contents = page.get("/Contents")
@@ -883,7 +888,7 @@ def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Ob
         form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
         form.BBox = pikepdf.Array([llx, lly, urx, ury])
         form.Resources = resources if isinstance(resources, pikepdf.Dictionary) else pikepdf.Dictionary()
-        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(EKSrc=form))
+        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(EKSrc=form), Font=fonts)
         key = b"/EKSrc Do\n"
     else:
         key = f"q {llx:.3f} {lly:.3f} {urx - llx:.3f} {ury - lly:.3f} re W n\n".encode()
@@ -900,13 +905,13 @@ def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Ob
         lly, urx = lly - BAND, urx + grow
     new_box = pikepdf.Array([llx, lly, urx, ury])
     page.MediaBox = new_box
-    if "/CropBox" in page:
+    if crop is not None:
         page.CropBox = new_box
+    if form is not None:  # the stamp's stream draws the form first (see _stamp_page)
+        return llx, lly, urx, ury, rot, None, key
     prefix = shared.get(key)
     if prefix is None:
         shared[key] = prefix = out.make_stream(key)
-    if form is not None:
-        page.Contents = prefix
     return llx, lly, urx, ury, rot, prefix, key
 
 
@@ -957,13 +962,14 @@ def _stamp_page(
 
     Returns the page's content digest (:func:`page_digest` of the stamped page), from the bytes at hand.
     """
+    if geo[5] is None and geo[6]:  # source drawn as a form: one stream draws it, then the stamp; fonts are in
+        data = geo[6] + ops
+        page.Contents = out.make_stream(data)
+        return hashlib.sha256(data).hexdigest()
     contents = page.get("/Contents")
     parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
     h = hashlib.sha256()
-    if geo[5] is not None and parts and parts[0].objgen == geo[5].objgen:  # source drawn as a form
-        page.Contents = pikepdf.Array([geo[5], out.make_stream(ops)])
-        h.update(geo[6])
-    elif geo[5] is not None:  # source content kept in place, closed by Q before the stamp
+    if geo[5] is not None:  # source content kept in place, closed by Q before the stamp
         page.Contents = pikepdf.Array([geo[5], *parts, out.make_stream(b"Q " + ops)])
         h.update(geo[6])
         _digest_streams(h, parts)
@@ -1044,8 +1050,26 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
     config = plan.run.config
     out = pikepdf.new()
     shared: dict[bytes, pikepdf.Object] = {}
+    fonts = pikepdf.Dictionary(
+        EKStamp=out.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Font,
+                Subtype=pikepdf.Name.Type1,
+                BaseFont=pikepdf.Name.Helvetica,
+                Encoding=pikepdf.Name.WinAnsiEncoding,
+            )
+        ),
+        EKStampB=out.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Font,
+                Subtype=pikepdf.Name.Type1,
+                BaseFont=pikepdf.Name("/Helvetica-Bold"),
+                Encoding=pikepdf.Name.WinAnsiEncoding,
+            )
+        ),
+    )
     _mark("plan")
-    chunks = _render_summaries(plan, out, shared, workers)
+    chunks = _render_summaries(plan, out, shared, fonts, workers)
     counts = [c for _, cs, _ in chunks for c in cs]
     summary_links: list[Link] = []
     offset = 0
@@ -1167,24 +1191,6 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         _mark("links")
         # stamps
         prefix = str(config.binder.get("bates_prefix", "EK-"))
-        fonts = pikepdf.Dictionary(
-            EKStamp=out.make_indirect(
-                pikepdf.Dictionary(
-                    Type=pikepdf.Name.Font,
-                    Subtype=pikepdf.Name.Type1,
-                    BaseFont=pikepdf.Name.Helvetica,
-                    Encoding=pikepdf.Name.WinAnsiEncoding,
-                )
-            ),
-            EKStampB=out.make_indirect(
-                pikepdf.Dictionary(
-                    Type=pikepdf.Name.Font,
-                    Subtype=pikepdf.Name.Type1,
-                    BaseFont=pikepdf.Name("/Helvetica-Bold"),
-                    Encoding=pikepdf.Name.WinAnsiEncoding,
-                )
-            ),
-        )
         total = len(page_objs)
         foia = bool(getattr(config, "foia_confidential", False))
         patched: set[tuple[int, int]] = set()
