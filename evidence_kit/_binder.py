@@ -315,6 +315,12 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
                 ("named by", f"{type_title.get(rec.type, rec.type)} {rec.id}", path, f"r{i}")
             )
     outcome = {o.file: o for o in report.inputs}
+    # the summaries are drawn while the sources are still being opened: their page counts come from the ingest
+    page_count = {
+        r.location.file: r.data["pages"]
+        for r in run.records
+        if r.type == "document" and isinstance(r.data.get("pages"), int) and not isinstance(r.data["pages"], bool)
+    }
     opened: dict[str, Source] = {}
     not_merged: list[tuple[str, str]] = []
     entries: list[Entry] = []
@@ -362,7 +368,11 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
             ),
             related=tuple(related),
             sources=tuple(
-                f"{s.file} ({len(s.pages)} page(s))" if not s.error else f"{s.file} (NOT MERGED: {s.error})"
+                f"{s.file} (NOT MERGED: {s.error})"
+                if s.error
+                else f"{s.file} ({page_count[s.file]} page(s))"
+                if s.file in page_count
+                else s.file
                 for s in srcs
             ),
             embedded=tuple(dict.fromkeys(embedded)),
