@@ -6,29 +6,35 @@ Usage::
     .venv/bin/python benchmarks/bench_binder.py --sizes 1000 --repeats 1
 
 For each size N it makes (once, cached under --workdir) a bundle of N source PDFs with 1-5 pages each
-(N ``document`` records, one source PDF per record) and then measures, each in its own process:
+(N ``document`` records, one source PDF per record). Then one process per size runs ``run()`` once (ingest
++ validation: untimed, reported as ``ingest_s``) and, per repeat, interleaved:
 
-* ``qpdf --keep-files-open=y --empty --pages <sources> -- out.pdf``: the reference;
-* ``mutool merge`` (at <= 1000 sources only: it goes quadratic beyond ~2000);
+* ``qpdf --keep-files-open=y --empty --pages <sources> -- out.pdf``: the reference (``=n`` when N sources
+  do not fit under the fd limit: qpdf then reopens them, which is slower; the row says which);
 * pikepdf's own raw merge (open from bytes, ``_add_page``, save): the peak-RSS yardstick;
-* the evidence-kit binder: ``run()`` (ingest + validation, reported separately) then ``write_binder``
-  (front matter, logs, one summary page per record, stamps on every page, index, manifest), with its
-  wall time, the peak RSS of the process and the peak number of open file descriptors (sampled every 2 ms);
-  the profile's gap analysis, whose pages full binders include, is timed on its own (``analyses_s``).
+* ``mutool merge`` (at <= 1000 sources only: it goes quadratic beyond ~2000);
+* ``write_binder`` in that process (front matter, logs, one summary page per record, stamps on every page,
+  index, manifest, outline, labels, links, attachments, XMP, deterministic atomic save; the profile's gap
+  analysis is left out: it is the gap plugin's work).
 
-Ratios are of medians measured in the same run. Results are printed as a Markdown table.
+The three tools run as child processes under a fresh helper (their own wall, CPU and ``ru_maxrss``). The
+binder's CPU includes its summary worker; its peak RSS is ``VmHWM`` after a reset just before the call (so
+the ingest's own peak is reported apart, as ``peak_mib.ingest``), next to its RSS when the call started
+(the run's records and the allocator's free memory, which the binder reuses). Open fds are sampled from
+``/proc/self/fd`` every 2 ms. Ratios are of medians measured in the same invocation; one JSON row per size.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -74,22 +80,6 @@ def make_bundle(root: Path, n: int) -> list[Path]:
     return paths
 
 
-def in_fresh(cmd: list[str]) -> tuple[float, int]:
-    """Run ``cmd`` under a fresh Python helper so RUSAGE_CHILDREN is this command's own peak."""
-    helper = textwrap.dedent(
-        """
-        import json, resource, subprocess, sys, time
-        t0 = time.perf_counter()
-        subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wall = time.perf_counter() - t0
-        print(json.dumps([wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024]))
-        """
-    )
-    out = subprocess.run([PY, "-c", helper, *cmd], check=True, capture_output=True, text=True).stdout
-    wall, rss = json.loads(out)
-    return float(wall), int(rss)
-
-
 RAW_PIKEPDF = """
 import io, sys, pikepdf
 out = pikepdf.new()
@@ -103,13 +93,28 @@ for p in sys.argv[2:]:
 out.save(sys.argv[1])
 """
 
-BINDER = """
+#: One process per size: ``run()`` once (ingest + validation, untimed), then per repeat, interleaved: the qpdf
+#: merge, pikepdf's raw merge and mutool (each a child process, measured with ``wait4``), and ``write_binder``
+#: in this process, its peak RSS taken from ``VmHWM`` after resetting it (``/proc/self/clear_refs``), so the
+#: ingest's own peak does not count; the binder's CPU includes its summary worker (a waited-for child).
+BINDER = r"""
 import json, logging, os, resource, sys, threading, time
 from pathlib import Path
 logging.basicConfig(level=logging.WARNING, format="%(message)s")
-logging.getLogger("evidence_kit._binder").setLevel(logging.DEBUG)  # phase timings on stderr
+if os.environ.get("EK_PHASES"):
+    logging.getLogger("evidence_kit._binder").setLevel(logging.DEBUG)  # phase timings on stderr
 from evidence_kit._api import run
 from evidence_kit._binder import write_binder
+
+root, out, raw = sys.argv[1], Path(sys.argv[2]), sys.argv[6]
+workers, repeats, mutool = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
+files = [str(p) for p in sorted((Path(root) / "sources").glob("*.pdf"))]
+# qpdf --keep-files-open=y holds one fd per source: past the fd limit it cannot run, so it reopens them (=n)
+keep = "y" if len(files) + 64 <= resource.getrlimit(resource.RLIMIT_NOFILE)[0] else "n"
+
+def status(key):
+    with open("/proc/self/status") as fh:
+        return next(int(ln.split()[1]) // 1024 for ln in fh if ln.startswith(key))
 
 peak = [0]
 stop = threading.Event()
@@ -118,17 +123,42 @@ def sample():
         peak[0] = max(peak[0], len(os.listdir("/proc/self/fd")))
         time.sleep(0.002)
 threading.Thread(target=sample, daemon=True).start()
+
+HELPER = (  # a fresh small process runs each command, so its ru_maxrss is not this big process's (fork + exec)
+    "import json, os, subprocess, sys, time; t = time.perf_counter(); "
+    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+    "ru = __import__('resource').getrusage(__import__('resource').RUSAGE_CHILDREN); "
+    "print(json.dumps([time.perf_counter() - t, ru.ru_utime + ru.ru_stime, ru.ru_maxrss // 1024]))"
+)
+
+def child(cmd):
+    out = __import__("subprocess").run([sys.executable, "-c", HELPER, *cmd], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
 t0 = time.perf_counter()
-result = run(sys.argv[1])
-t1 = time.perf_counter()
-write_binder(result, Path(sys.argv[2]), workers=int(sys.argv[3]), analyses=False)
-t2 = time.perf_counter()
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # before the analysis below
-from evidence_kit._api import analysis_pages
-analysis_pages(result)  # the profile's gap analysis, which full binders also include: timed on its own
-t3 = time.perf_counter()
+result = run(root)
+res = {"ingest_s": time.perf_counter() - t0, "ingest_peak_mib": status("VmHWM")}
+res.update(qpdf=[], pikepdf=[], mutool=[], binder=[])
+for _ in range(repeats):
+    qpdf = ["qpdf", f"--keep-files-open={keep}", "--empty", "--pages", *files, "--", str(out.parent / "qpdf.pdf")]
+    res["qpdf"].append(child(qpdf))
+    res["pikepdf"].append(child([sys.executable, "-c", raw, str(out.parent / "pikepdf.pdf"), *files]))
+    if mutool:
+        res["mutool"].append(child(["mutool", "merge", "-o", str(out.parent / "mutool.pdf"), *files]))
+    before = status("VmRSS")
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")  # reset VmHWM to the current RSS
+    c0, k0 = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    write_binder(result, out, workers=workers, analyses=False)
+    wall = time.perf_counter() - t0
+    k1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time() - c0 + (k1.ru_utime + k1.ru_stime) - (k0.ru_utime + k0.ru_stime)
+    res["binder"].append((wall, cpu, status("VmHWM"), before))
 stop.set()
-print(json.dumps({"ingest": t1 - t0, "binder": t2 - t1, "analyses": t3 - t2, "rss": rss, "fds": peak[0]}))
+res["fds"] = peak[0]
+res["qpdf_keep_files_open"] = keep
+print(json.dumps(res))
 """
 
 
@@ -143,63 +173,62 @@ def main() -> None:
     binder_1k = None
     for n in args.sizes:
         root = args.workdir / f"bundle-{n}"
-        paths = make_bundle(root, n)
-        files = [str(p) for p in paths]
+        make_bundle(root, n)
         out = args.workdir / f"out-{n}"
         out.mkdir(parents=True, exist_ok=True)
-        res: dict[str, list[float]] = {
-            "qpdf": [],
-            "mutool": [],
-            "pikepdf": [],
-            "binder": [],
-            "ingest": [],
-            "analyses": [],
-        }
-        rss: dict[str, int] = {}
-        fds = 0
-        for _ in range(args.repeats):
-            w, r = in_fresh(["qpdf", "--keep-files-open=y", "--empty", "--pages", *files, "--", str(out / "qpdf.pdf")])
-            res["qpdf"].append(w)
-            rss["qpdf"] = max(rss.get("qpdf", 0), r)
-            if n <= 1000:
-                w, r = in_fresh(["mutool", "merge", "-o", str(out / "mutool.pdf"), *files])
-                res["mutool"].append(w)
-                rss["mutool"] = max(rss.get("mutool", 0), r)
-            w, r = in_fresh([PY, "-c", RAW_PIKEPDF, str(out / "pikepdf.pdf"), *files])
-            res["pikepdf"].append(w)
-            rss["pikepdf"] = max(rss.get("pikepdf", 0), r)
-            proc = subprocess.run(
-                [PY, "-c", BINDER, str(root), str(out / "binder.pdf"), str(args.workers)],
-                check=True,
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
-            )
-            got = json.loads(proc.stdout)
-            if args.phases:
-                print(proc.stderr, file=sys.stderr)
-            res["binder"].append(got["binder"])
-            res["ingest"].append(got["ingest"])
-            res["analyses"].append(got["analyses"])
-            rss["binder"] = max(rss.get("binder", 0), got["rss"])
-            fds = max(fds, got["fds"])
-        med = {k: statistics.median(v) for k, v in res.items() if v}
+        proc = subprocess.run(
+            [
+                PY,
+                "-c",
+                BINDER,
+                str(root),
+                str(out / "binder.pdf"),
+                str(args.workers),
+                str(args.repeats),
+                "1" if n <= 1000 else "0",
+                RAW_PIKEPDF,
+            ],
+            check=True,
+            stdout=subprocess.PIPE,
+            stderr=None if args.phases else subprocess.DEVNULL,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "EK_PHASES": "1" if args.phases else ""},
+        )
+        got = json.loads(proc.stdout)
+
+        def med(key: str, i: int, got: dict[str, Any] = got) -> float:
+            return statistics.median(r[i] for r in got[key])
+
         pages = subprocess.run(["qpdf", "--show-npages", str(out / "binder.pdf")], capture_output=True, text=True)
+        q, b = med("qpdf", 0), med("binder", 0)
         row = {
             "n": n,
-            **{f"{k}_s": round(v, 3) for k, v in med.items()},
-            "binder_over_qpdf": round(med["binder"] / med["qpdf"], 2),
-            "rss_mib": rss,
-            "rss_binder_over_pikepdf": round(rss["binder"] / rss["pikepdf"], 2),
-            "peak_fds": fds,
+            "repeats": args.repeats,
             "binder_pages": int(pages.stdout.strip() or 0),
+            "wall_s": {k: round(med(k, 0), 3) for k in ("qpdf", "pikepdf", "mutool", "binder") if got[k]},
+            "cpu_s": {k: round(med(k, 1), 3) for k in ("qpdf", "pikepdf", "mutool", "binder") if got[k]},
+            "binder_over_qpdf": round(b / q, 2),
+            "binder_over_qpdf_each": [round(x[0] / y[0], 2) for x, y in zip(got["binder"], got["qpdf"], strict=True)],
+            "binder_cpu_over_qpdf_cpu": round(med("binder", 1) / med("qpdf", 1), 2),
+            "peak_mib": {
+                "qpdf": max(r[2] for r in got["qpdf"]),
+                "pikepdf": max(r[2] for r in got["pikepdf"]),
+                "binder": max(r[2] for r in got["binder"]),
+                "binder_start": min(r[3] for r in got["binder"]),
+                "ingest": got["ingest_peak_mib"],
+            },
+            "ingest_s": round(got["ingest_s"], 1),
+            "qpdf_keep_files_open": got["qpdf_keep_files_open"],
+            "peak_fds": got["fds"],
         }
-        if "mutool" in med:
-            row["mutool_over_qpdf"] = round(med["mutool"] / med["qpdf"], 2)
+        rss = row["peak_mib"]
+        row["rss_binder_over_pikepdf"] = round(rss["binder"] / rss["pikepdf"], 2)
+        row["rss_binder_increment_over_pikepdf"] = round((rss["binder"] - rss["binder_start"]) / rss["pikepdf"], 2)
         if n == 1000:
-            binder_1k = med["binder"]
+            binder_1k = b
         elif binder_1k:
-            row["scaling_vs_1k"] = round(med["binder"] / binder_1k, 2)
+            row["scaling_vs_1k"] = round(b / binder_1k, 2)
         print(json.dumps(row), flush=True)
 
 

@@ -13,16 +13,19 @@ How it is built, and why in this order:
 
 1. plan: sections, the records' summary views (every field, signatures, findings, related records both
    ways); sources the ingest refused are known here and listed as exceptions;
-2. render the record summary pages, in a forked second process from :data:`PARALLEL_MIN` records, while
-   the main process opens every source PDF from bytes (pikepdf keeps one fd per file-backed source until
-   save; bytes keep the fd count flat), copies its pages and adds the stamp band; the summaries are one
-   document either way, so the output does not depend on the worker count;
+2. render the record summary pages in :data:`CHUNK`-record documents, from :data:`PARALLEL_MIN` records in a
+   forked second process, while the main process opens every source PDF from bytes (pikepdf keeps one fd
+   per file-backed source until save; bytes keep the fd count flat), copies its pages, adds the stamp band
+   and closes it at once (QPDF reads a copied stream's data from the source's bytes at save, so the source
+   document need not stay in memory); then it renders the chunks the worker has not started, from the last;
+   the chunks are the same either way, so the output does not depend on the worker count;
 3. render the front matter once to count its pages (page numbers sit in fixed-width cells and never
    change the layout), render the back matter, then the front matter again with the real page labels;
 4. assemble with pikepdf by appending page objects directly (``Pdf._add_page``: ``pages.append`` and
    ``pages[i]`` are O(n) per call), then add links, stamps, outline (explicit ``[page /Fit]``
-   destinations), page labels, embedded originals, XMP; save with ``deterministic_id=True`` through a
-   temp file and ``os.replace``.
+   destinations), page labels, embedded originals, XMP (the manifest seals each page's content digest and
+   the outline titles, taken from what was built rather than read back); save with ``deterministic_id=True``
+   through a temp file and ``os.replace``.
 
 Stamps sit in a band *added below* each source page (the page box grows; the original content is
 clipped to its old box), so they can never cover source content; generated pages keep the band free.
@@ -41,7 +44,7 @@ import multiprocessing as mp
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,15 +70,23 @@ if TYPE_CHECKING:
     from evidence_kit._api import Run
 
 log = logging.getLogger(__name__)
-_clock = [0.0]
+_clock = [0.0, 0.0]
 
 
 def _mark(phase: str) -> None:
-    """Log how long the phase that just ended took (``logging.DEBUG`` on this module; the benchmark uses it)."""
-    now = time.perf_counter()
-    if phase != "start":
-        log.debug("binder phase %-28s %.3f s", phase, now - _clock[0])
-    _clock[0] = now
+    """Log how long the phase that just ended took, wall and CPU (``logging.DEBUG``; the benchmark uses it)."""
+    now, cpu = time.perf_counter(), time.process_time()
+    if phase != "start" and log.isEnabledFor(logging.DEBUG):
+        with Path("/proc/self/status").open() as fh:
+            rss = next((ln.split()[1] for ln in fh if ln.startswith("VmRSS")), "0")
+        log.debug(
+            "binder phase %-34s %6.3f s wall %6.3f s CPU  RSS %5d MiB",
+            phase,
+            now - _clock[0],
+            cpu - _clock[1],
+            int(rss) // 1024,
+        )
+    _clock[0], _clock[1] = now, cpu
 
 
 PARALLEL_MIN = 300  #: render summaries in two processes from this many records
@@ -212,8 +223,9 @@ def _pdf_date(when: dt.datetime) -> str:
 
 # -- the plan ---------------------------------------------------------------------------------------------
 
-#: A page's stamp geometry: its box after banding, its /Rotate, and the shared clip-prefix stream (sources only)
-Geometry = tuple[float, float, float, float, int, "pikepdf.Object | None"]
+#: A page's stamp geometry: its box after banding, its /Rotate, and what precedes the stamp on source pages: the
+#: shared clip-prefix stream where the source content stays in place, else None, and the prefix's bytes
+Geometry = tuple[float, float, float, float, int, "pikepdf.Object | None", bytes]
 
 
 @dataclass
@@ -221,7 +233,6 @@ class Source:
     """One source PDF of a record: its pages once copied into the binder (banded), or why it was not merged."""
 
     file: str
-    pdf: pikepdf.Pdf | None = None
     pages: list[tuple[pikepdf.Object, Geometry]] = field(default_factory=list)
     error: str | None = None
 
@@ -307,6 +318,12 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
                 ("named by", f"{type_title.get(rec.type, rec.type)} {rec.id}", path, f"r{i}")
             )
     outcome = {o.file: o for o in report.inputs}
+    # the summaries are drawn while the sources are still being opened: their page counts come from the ingest
+    page_count = {
+        r.location.file: r.data["pages"]
+        for r in run.records
+        if r.type == "document" and isinstance(r.data.get("pages"), int) and not isinstance(r.data["pages"], bool)
+    }
     opened: dict[str, Source] = {}
     not_merged: list[tuple[str, str]] = []
     entries: list[Entry] = []
@@ -354,7 +371,11 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
             ),
             related=tuple(related),
             sources=tuple(
-                f"{s.file} ({len(s.pages)} page(s))" if not s.error else f"{s.file} (NOT MERGED: {s.error})"
+                f"{s.file} (NOT MERGED: {s.error})"
+                if s.error
+                else f"{s.file} ({page_count[s.file]} page(s))"
+                if s.file in page_count
+                else s.file
                 for s in srcs
             ),
             embedded=tuple(dict.fromkeys(embedded)),
@@ -379,7 +400,7 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
     )
 
 
-def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Object]) -> None:
+def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Object], fonts: pikepdf.Dictionary) -> None:
     """Open every source from bytes (no fd stays open), copy its pages into ``out`` and give them a band.
 
     Form fields come along: each source's ``/AcroForm /Fields`` join the binder's, so widgets still show.
@@ -390,15 +411,18 @@ def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Obje
             if src.error:
                 continue
             try:
-                src.pdf = pdf = pikepdf.open(io.BytesIO((plan.run.config.bundle / src.file).read_bytes()))
-                for page in pdf.pages:
-                    _inherit(page.obj)
-                    new = out.copy_foreign(page.obj)  # page by page: QPDF nulls pages reached through an array
-                    _neutralise(new)
-                    src.pages.append((new, _band(out, new, shared)))
-                form = pdf.Root.get("/AcroForm")
-                if isinstance(form, pikepdf.Dictionary) and isinstance(form.get("/Fields"), pikepdf.Array):
-                    fields.extend(out.copy_foreign(f) for f in form.Fields if f.is_indirect)
+                # closed as soon as its pages are copied: QPDF copies a foreign stream's data at save time
+                # from the source's input (the bytes), not from the source Pdf, whose objects would otherwise
+                # stay in memory until save (about 30 KiB per source)
+                with pikepdf.open(io.BytesIO((plan.run.config.bundle / src.file).read_bytes())) as pdf:
+                    for page in pdf.pages:
+                        _inherit(page.obj)
+                        new = out.copy_foreign(page.obj)  # page by page: QPDF nulls pages reached through an array
+                        _neutralise(new)
+                        src.pages.append((new, _band(out, new, shared, fonts)))
+                    form = pdf.Root.get("/AcroForm")
+                    if isinstance(form, pikepdf.Dictionary) and isinstance(form.get("/Fields"), pikepdf.Array):
+                        fields.extend(out.copy_foreign(f) for f in form.Fields if f.is_indirect)
             except (pikepdf.PdfError, OSError, ValueError) as exc:
                 src.pages.clear()
                 src.error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}".rstrip(": ")
@@ -440,11 +464,51 @@ def _keep_original(rec: Record) -> bool:
 
 # -- record summaries, in a second process while the main one opens the sources ---------------------------
 
+CHUNK = 200  #: records per summaries document: the unit of work shared between the two processes
 _PENDING: list[RecordView] = []
 
 
-def _render_pending() -> tuple[bytes, list[int], list[Link]]:
-    return render_records("Record summaries", _PENDING)
+def _render_chunk(i: int) -> tuple[bytes, list[int], list[Link]]:
+    return render_records("Record summaries", _PENDING[i * CHUNK : (i + 1) * CHUNK])
+
+
+def _render_summaries(
+    plan: Plan, out: pikepdf.Pdf, shared: dict[bytes, pikepdf.Object], fonts: pikepdf.Dictionary, workers: int
+) -> list[Any]:
+    """Open the sources and render the record summaries, in ``CHUNK``-record documents; return those.
+
+    With two workers a forked process renders the chunks from the first, while this one opens the sources
+    and then renders chunks from the last until the two meet. The chunks are the same either way, so the
+    binder is byte-identical whatever the worker count.
+    """
+    global _PENDING
+    _PENDING = [e.view for e in plan.entries]
+    n = -(-len(_PENDING) // CHUNK)
+    done: list[Any] = [None] * n
+    try:
+        if len(_PENDING) >= PARALLEL_MIN and workers >= 2 and "fork" in mp.get_all_start_methods():
+            with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
+                futures = [pool.submit(_render_chunk, i) for i in range(n)]
+                _open_sources(plan, out, shared, fonts)
+                _mark("open + copy sources (overlapped)")
+                for i in reversed(range(n)):  # FIFO: once one has started, every earlier one has too
+                    if not futures[i].cancel():
+                        break
+                    done[i] = _render_chunk(i)
+                stolen = sum(1 for d in done if d is not None)
+                _mark(f"summaries ({stolen} of {n} chunks here)")
+                for i, f in enumerate(futures):
+                    if done[i] is None:
+                        done[i] = f.result()
+                _mark("wait for the summaries")
+        else:
+            _open_sources(plan, out, shared, fonts)
+            _mark("open + copy sources")
+            done = [_render_chunk(i) for i in range(n)]
+            _mark("summaries")
+    finally:
+        _PENDING = []
+    return done
 
 
 # -- front matter -----------------------------------------------------------------------------------------
@@ -814,16 +878,19 @@ class Stamp:
     geometry: Geometry | None  #: set for source pages (banded); None for generated Letter pages
 
 
-def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Object]) -> Geometry:
+def _band(
+    out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Object], fonts: pikepdf.Dictionary
+) -> Geometry:
     """Grow a source page's box by the stamp band on its visual bottom and fence its content off.
 
     The page's content stream becomes a Form XObject (its bytes untouched; clipped to the old box by /BBox)
-    drawn by a one-line shared stream, so a source whose content ends mid-string or mid-inline-image cannot
+    that the stamp's stream draws first, so a source whose content ends mid-string or mid-inline-image cannot
     swallow the stamp that follows. Pages whose content is an array of streams keep it (joining them would
     mean decoding untrusted streams) and get the stamp after a ``q``/``Q`` pair instead.
     """
     media = [float(v) for v in page.MediaBox]
-    box = [float(v) for v in page.CropBox] if "/CropBox" in page else media
+    crop = page.get("/CropBox")
+    box = [float(v) for v in crop] if crop is not None else media
     llx, lly = max(min(box[0], box[2]), min(media[0], media[2])), max(min(box[1], box[3]), min(media[1], media[3]))
     urx, ury = min(max(box[0], box[2]), max(media[0], media[2])), min(max(box[1], box[3]), max(media[1], media[3]))
     contents = page.get("/Contents")
@@ -834,7 +901,7 @@ def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Ob
         form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
         form.BBox = pikepdf.Array([llx, lly, urx, ury])
         form.Resources = resources if isinstance(resources, pikepdf.Dictionary) else pikepdf.Dictionary()
-        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(EKSrc=form))
+        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(EKSrc=form), Font=fonts)
         key = b"/EKSrc Do\n"
     else:
         key = f"q {llx:.3f} {lly:.3f} {urx - llx:.3f} {ury - lly:.3f} re W n\n".encode()
@@ -851,19 +918,19 @@ def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[bytes, pikepdf.Ob
         lly, urx = lly - BAND, urx + grow
     new_box = pikepdf.Array([llx, lly, urx, ury])
     page.MediaBox = new_box
-    if "/CropBox" in page:
+    if crop is not None:
         page.CropBox = new_box
+    if form is not None:  # the stamp's stream draws the form first (see _stamp_page)
+        return llx, lly, urx, ury, rot, None, key
     prefix = shared.get(key)
     if prefix is None:
         shared[key] = prefix = out.make_stream(key)
-    if form is not None:
-        page.Contents = prefix
-    return llx, lly, urx, ury, rot, prefix
+    return llx, lly, urx, ury, rot, prefix, key
 
 
 def _stamp_ops(geo: Geometry, left: str, mid: str, right: str, marks: str) -> bytes:
     """Return the content that writes the stamp into the band at the page's visual bottom."""
-    llx, lly, urx, ury, rot, _ = geo
+    llx, lly, urx, ury, rot, _, _ = geo
     vw = (urx - llx) if rot in (0, 180) else (ury - lly)
 
     def at(vx: float, vy: float) -> str:
@@ -903,21 +970,32 @@ def _stamp_page(
     ops: bytes,
     fonts: pikepdf.Dictionary,
     patched: set[tuple[int, int]],
-) -> None:
-    """Append the stamp to the page's content (after the fenced-off source content on source pages)."""
+) -> str:
+    """Append the stamp to the page's content (after the fenced-off source content on source pages).
+
+    Returns the page's content digest (:func:`page_digest` of the stamped page), from the bytes at hand.
+    """
+    if geo[5] is None and geo[6]:  # source drawn as a form: one stream draws it, then the stamp; fonts are in
+        data = geo[6] + ops
+        page.Contents = out.make_stream(data)
+        return hashlib.sha256(data).hexdigest()
     contents = page.get("/Contents")
     parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
-    if geo[5] is not None and parts and parts[0].objgen == geo[5].objgen:  # source drawn as a form
-        page.Contents = pikepdf.Array([geo[5], out.make_stream(ops)])
-    elif geo[5] is not None:  # source content kept in place, closed by Q before the stamp
+    h = hashlib.sha256()
+    if geo[5] is not None:  # source content kept in place, closed by Q before the stamp
         page.Contents = pikepdf.Array([geo[5], *parts, out.make_stream(b"Q " + ops)])
+        h.update(geo[6])
+        _digest_streams(h, parts)
+        ops = b"Q " + ops
     else:
         page.Contents = pikepdf.Array([*parts, out.make_stream(ops)])
+        _digest_streams(h, parts)
+    h.update(ops)
     res = page.get("/Resources")
     if res is None:
         page.Resources = res = pikepdf.Dictionary()
     if res.is_indirect and res.objgen in patched:
-        return
+        return h.hexdigest()
     font = res.get("/Font")
     if font is None:
         res.Font = pikepdf.Dictionary(EKStamp=fonts.EKStamp, EKStampB=fonts.EKStampB)
@@ -925,6 +1003,7 @@ def _stamp_page(
         font.EKStamp, font.EKStampB = fonts.EKStamp, fonts.EKStampB
     if res.is_indirect:
         patched.add(res.objgen)
+    return h.hexdigest()
 
 
 def _inherit(page: pikepdf.Object) -> None:
@@ -975,41 +1054,46 @@ def write_binder(
         _build(plan, output, workers)
         _mark("attachments + save")
     finally:
-        for e in plan.entries:
-            for s in e.sources:
-                if s.pdf is not None:
-                    s.pdf.close()
         for _, _, apdf in plan.analyses:
             apdf.close()
         gc.unfreeze()
 
 
 def _build(plan: Plan, output: Path, workers: int) -> None:
-    global _PENDING
     config = plan.run.config
     out = pikepdf.new()
     shared: dict[bytes, pikepdf.Object] = {}
+    fonts = pikepdf.Dictionary(
+        EKStamp=out.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Font,
+                Subtype=pikepdf.Name.Type1,
+                BaseFont=pikepdf.Name.Helvetica,
+                Encoding=pikepdf.Name.WinAnsiEncoding,
+            )
+        ),
+        EKStampB=out.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Font,
+                Subtype=pikepdf.Name.Type1,
+                BaseFont=pikepdf.Name("/Helvetica-Bold"),
+                Encoding=pikepdf.Name.WinAnsiEncoding,
+            )
+        ),
+    )
     _mark("plan")
-    _PENDING = [e.view for e in plan.entries]
-    try:
-        if len(_PENDING) >= PARALLEL_MIN and workers >= 2 and "fork" in mp.get_all_start_methods():
-            with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
-                pending = pool.submit(_render_pending)
-                _open_sources(plan, out, shared)
-                _mark("open + copy sources (overlapped)")
-                summary_bytes, counts, summary_links = pending.result()
-        else:
-            _open_sources(plan, out, shared)
-            _mark("open + copy sources")
-            summary_bytes, counts, summary_links = _render_pending()
-    finally:
-        _PENDING = []
+    chunks = _render_summaries(plan, out, shared, fonts, workers)
+    counts = [c for _, cs, _ in chunks for c in cs]
+    summary_links: list[Link] = []
+    offset = 0
+    for _, cs, links in chunks:
+        summary_links.extend(replace(lk, page=lk.page + offset) for lk in links)
+        offset += sum(cs)
     start = 0
     for e, c in zip(plan.entries, counts, strict=True):
         e.gen_start, e.gen_count = start, c
         start += c
     # pass 1: count the front matter, then place the body and render the back matter
-    _mark("summaries")
     _, front_count, _, front_anchors = _render_front(plan, dry=True)
     plan.pages_of.update(front_anchors)
     plan.front_count = page = front_count
@@ -1044,7 +1128,8 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         plan.pages_of[key] = p
 
     _mark("front matter")
-    summaries = pikepdf.open(io.BytesIO(summary_bytes))
+    summaries = [pikepdf.open(io.BytesIO(b)) for b, _, _ in chunks]
+    del chunks
     front = pikepdf.open(io.BytesIO(front_bytes))
     try:
         page_objs: list[pikepdf.Object] = []
@@ -1065,8 +1150,8 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
                 out._add_page(new, first=False)
                 page_objs.append(new)
                 llx, lly, urx, ury = (float(v) for v in new.MediaBox)
-                stamps.append(Stamp(title, False, (llx, lly, urx, ury, int(new.get("/Rotate", 0)) % 360, None)))
-        summary_pages = _leaf_pages(summaries)
+                stamps.append(Stamp(title, False, (llx, lly, urx, ury, int(new.get("/Rotate", 0)) % 360, None, b"")))
+        summary_pages = [p for doc in summaries for p in _leaf_pages(doc)]
         for e in plan.entries:
             st = Stamp(e.rec.id, e.view.confidential, None)
             for gp in summary_pages[e.gen_start : e.gen_start + e.gen_count]:
@@ -1077,6 +1162,9 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
                     page_objs.append(new)
                     stamps.append(Stamp(e.rec.id, e.view.confidential, geo))
         back_objs = [add(p, Stamp("appendix", False, None)) for p in back_pages]
+        del summary_pages
+        for doc in summaries:  # copies keep their stream data (read from the bytes at save), not the documents
+            doc.close()
 
         _mark("merge")
 
@@ -1116,34 +1204,17 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         _mark("links")
         # stamps
         prefix = str(config.binder.get("bates_prefix", "EK-"))
-        fonts = pikepdf.Dictionary(
-            EKStamp=out.make_indirect(
-                pikepdf.Dictionary(
-                    Type=pikepdf.Name.Font,
-                    Subtype=pikepdf.Name.Type1,
-                    BaseFont=pikepdf.Name.Helvetica,
-                    Encoding=pikepdf.Name.WinAnsiEncoding,
-                )
-            ),
-            EKStampB=out.make_indirect(
-                pikepdf.Dictionary(
-                    Type=pikepdf.Name.Font,
-                    Subtype=pikepdf.Name.Type1,
-                    BaseFont=pikepdf.Name("/Helvetica-Bold"),
-                    Encoding=pikepdf.Name.WinAnsiEncoding,
-                )
-            ),
-        )
         total = len(page_objs)
         foia = bool(getattr(config, "foia_confidential", False))
         patched: set[tuple[int, int]] = set()
-        letter: Geometry = (0.0, 0.0, 612.0, 792.0, 0, None)
+        letter: Geometry = (0.0, 0.0, 612.0, 792.0, 0, None, b"")
+        digests: list[str] = []
         for n, (obj, st) in enumerate(zip(page_objs, stamps, strict=True), 1):
             geo = st.geometry or letter
             right = st.record if len(st.record) <= 60 else st.record[:57] + "..."
             marks = " · ".join(m for m, on in ((CONFIDENTIAL, st.confidential), (FOIA_NOTICE, foia)) if on)
             ops = _stamp_ops(geo, f"{prefix}{n:06d}", f"page {n} of {total}", right, marks)
-            _stamp_page(out, obj, geo, ops, fonts, patched)
+            digests.append(_stamp_page(out, obj, geo, ops, fonts, patched))
 
         _mark("stamps")
         # outline: front matter, sections -> record types -> records (-> source files), appendices
@@ -1186,6 +1257,8 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             root.extend(item(title, f"app:{i}") for i, (title, _) in enumerate(plan.appendices))
             root += [item("Integrity manifest", "manifest"), item("Index", "index")]
             outline.root.extend(root)
+        # what the manifest seals about the binder, from what was just built (reading it back costs seconds)
+        layout = {"page_count": total, "page_sha256": digests, "outline": _titles(root)}
 
         out.Root.PageLabels = pikepdf.Dictionary(
             Nums=pikepdf.Array(
@@ -1194,14 +1267,14 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         )
         out.Root.PageMode = pikepdf.Name.UseOutlines
         _mark("outline + labels")
-        _attach_and_save(plan, out, output)
+        _attach_and_save(plan, out, output, layout)
         del front_pages, back_objs
     finally:
-        for d in (summaries, front, back):
+        for d in (*summaries, front, back):
             d.close()
 
 
-def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
+def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path, layout: dict[str, Any]) -> None:
     run, config, report = plan.run, plan.run.config, plan.run.report
     when = _pdf_date(config.as_of)
     wanted = {e.rec.location.file for e in plan.entries} | {a for e in plan.entries for a in e.rec.attachments}
@@ -1218,7 +1291,7 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
                 mod_date=when,
             )
     sealed = manifest(run, [e.rec for e in plan.entries])
-    sealed["binder"] = binder_layout(out)
+    sealed["binder"] = layout
     for name, data, desc in (
         (
             "evidence-kit-manifest.json",
@@ -1261,28 +1334,37 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path) -> None:
             fh.write(plan.sign(buf.getvalue()))
 
 
-def page_digest(page: pikepdf.Object) -> str:
-    """Return the SHA-256 of a page's content streams (decoded; raw where a stream cannot be decoded)."""
-    h = hashlib.sha256()
-    contents = page.get("/Contents")
-    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+def _digest_streams(h: Any, streams: Sequence[Any]) -> None:
     for st in streams:
         if isinstance(st, pikepdf.Stream):
             try:
                 h.update(st.read_bytes())
             except Exception:  # undecodable (qpdf raises PdfError or QpdfRuntimeError): the raw bytes then
                 h.update(st.read_raw_bytes())
+
+
+def page_digest(page: pikepdf.Object) -> str:
+    """Return the SHA-256 of a page's content streams (decoded; raw where a stream cannot be decoded)."""
+    h = hashlib.sha256()
+    contents = page.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    _digest_streams(h, streams)
     return h.hexdigest()
 
 
 def _outline_titles(pdf: pikepdf.Pdf) -> list[str]:
-    titles: list[str] = []
     with pdf.open_outline() as outline:
-        stack = list(reversed(outline.root))
-        while stack and len(titles) < 1_000_000:
-            item = stack.pop()
-            titles.append(item.title or "")
-            stack.extend(reversed(item.children))
+        return _titles(outline.root)
+
+
+def _titles(items: Sequence[pikepdf.OutlineItem]) -> list[str]:
+    """Return the outline's titles in reading order (each item, then its children)."""
+    titles: list[str] = []
+    stack = list(reversed(items))
+    while stack and len(titles) < 1_000_000:
+        item = stack.pop()
+        titles.append(item.title or "")
+        stack.extend(reversed(item.children))
     return titles
 
 

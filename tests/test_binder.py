@@ -371,6 +371,11 @@ def test_summary_shows_fields_signatures_and_findings(built: tuple[Path, Path]) 
     assert "Findings on this record" in cmp2 and "ERROR" in cmp2  # no CAPA while a complaint needs one
 
 
+def test_summary_counts_the_source_pages_that_follow(built: tuple[Path, Path]) -> None:
+    # drawn while the sources are still being opened, so the count comes from the ingest (it once said 0)
+    assert "Source pages that follow: sops/SOP-9.pdf (2 page(s))" in " ".join(page_texts(built[1]))
+
+
 def test_front_matter_cover_readiness_exceptions(built: tuple[Path, Path]) -> None:
     texts = page_texts(built[1])
     cover = texts[0]
@@ -423,10 +428,13 @@ def test_deterministic_and_independent_of_worker_count(
     import evidence_kit._binder as binder
 
     monkeypatch.setattr(binder, "PARALLEL_MIN", 2)  # summaries in a forked worker vs in-process
+    monkeypatch.setattr(binder, "CHUNK", 2)  # several summary documents, shared between the two processes
     one, two = tmp_path / "w1.pdf", tmp_path / "w2.pdf"
     build_binder(root, one, pm=_pm(), workers=1)
     build_binder(root, two, pm=_pm(), workers=2)
     assert one.read_bytes() == two.read_bytes()
+    assert "No syntax or stream encoding errors" in sh(tool("qpdf"), "--check", str(two))
+    assert one.read_bytes() != first.read_bytes()  # so several chunks were merged (a font object per document)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     other = tmp_path / "other.pdf"
     build_binder(root, other, pm=_pm())
