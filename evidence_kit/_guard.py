@@ -169,6 +169,20 @@ def _recv(fd: int, deadline: float | None) -> bytes | None:
             return bytes(buf)
 
 
+def _close_inherited(*keep: int) -> None:  # pragma: no cover - runs in a forked child
+    """Close every inherited descriptor but stdio and ``keep``.
+
+    A child that kept the write end of another reader's request pipe (inherited from the parent)
+    would keep that reader waiting after the parent is gone; with only its own pipes open, each
+    reader stops as soon as the process that owns it does.
+    """
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+
+
 class Worker:
     """A long-lived forked child that runs ``handler(*args)`` under the budget, one call at a time.
 
@@ -191,8 +205,7 @@ class Worker:
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
         if pid == 0:  # pragma: no cover - the child
-            os.close(req_w)
-            os.close(res_r)
+            _close_inherited(req_r, res_w)
             self._serve(req_r, res_w)
         os.close(req_r)
         os.close(res_w)
