@@ -15,11 +15,26 @@ CHUNK = 1 << 20
 
 def sha256_file(path: Path) -> str:
     """Return the SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    return sha256_head_size(path, 0)[0]
+
+
+def sha256_head_size(path: Path, head: int) -> tuple[str, bytes, int]:
+    """Return a file's SHA-256, its first ``head`` bytes and its size, reading it once.
+
+    The file is read into one reused 1 MiB buffer (no new bytes object per chunk).
+    """
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    size = 0
+    first = b""
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            if size == 0 and head:
+                first = bytes(view[: min(n, head)])
+            h.update(view[:n])
+            size += n
+    return h.hexdigest(), first, size
 
 
 @contextlib.contextmanager
