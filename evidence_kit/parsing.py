@@ -168,6 +168,7 @@ _decode_items = msgspec.json.Decoder(list[msgspec.Raw]).decode
 _FAST_ERRORS = (ValueError, RecursionError)  # msgspec.DecodeError, UnicodeDecodeError
 _OPEN_AS_BRACE = bytes.maketrans(b"[", b"{")
 _KEEP_OPENERS_AND_NL = bytes(b for b in range(256) if b not in b"[{\n")  # the bytes to delete
+_KEEP_STRUCTURE = bytes(b for b in range(256) if b not in b"[{\n:")
 _DEEP = b"{" * (MAX_DEPTH + 1)
 _SEPARATOR = re.compile(rb"[ \t\r\n,]*")
 
@@ -458,14 +459,16 @@ def _lines_block(lines: list[bytes], block: bytes, done: int, offset: int) -> It
     line, no BOM, nothing msgspec refuses, as many colons as its values) is parsed in one pass.
     """
     escapes = b"\\" in block and b"\\u" in block
-    deep = _DEEP in block.translate(_OPEN_AS_BRACE, _KEEP_OPENERS_AND_NL)
+    structure = block.translate(_OPEN_AS_BRACE, _KEEP_STRUCTURE)  # one pass; a few % of the block's size
+    colons = structure.count(b":")
+    deep = _DEEP in structure.translate(None, b":")
     if not (escapes or deep or (done == 0 and block.startswith(codecs.BOM_UTF8))):
         try:
             values = [_msgspec_decode(raw) for raw in lines]
         except _FAST_ERRORS:  # a blank or bad line: line by line below
             pass
         else:
-            if block.count(b":") == _colons(values):
+            if colons == _colons(values):
                 return zip(range(done + 1, done + 1 + len(values)), values, strict=True)
     out: list[tuple[int, Any | JsonError]] = []
     fast: list[tuple[int, bytes, int]] = []  # (index in out, line, byte offset of the line)
@@ -493,7 +496,7 @@ def _lines_block(lines: list[bytes], block: bytes, done: int, offset: int) -> It
         value = _strict_line(raw, n, at)
         if value is not _BLANK:
             out.append((n, value))
-    if fast and block.count(b":") - slow_colons != _colons([out[i][1] for i, _, _ in fast]):
+    if fast and colons - slow_colons != _colons([out[i][1] for i, _, _ in fast]):
         for i, raw, at in fast:  # find the lines that lost a duplicate key
             n, value = out[i]
             if raw.count(b":") != _colons([value]):
