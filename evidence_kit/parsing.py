@@ -33,6 +33,7 @@ from lxml import etree
 __all__ = [
     "MAX_DEPTH",
     "MAX_RECORD_CHARS",
+    "WHOLE_DOCUMENT_BYTES",
     "JsonError",
     "XmlRefused",
     "iter_json_document",
