@@ -151,9 +151,9 @@ stage(t0, len(records))
 )
 
 
-def measure(cmd: list[str], cwd: Path | None = None) -> dict[str, Any]:
+def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``cmd`` under the helper; exit with its stderr if it failed (exit codes 0 and 1 are fine)."""
-    out = subprocess.run([PY, "-c", HELPER, *cmd], check=True, capture_output=True, text=True, cwd=cwd).stdout
+    out = subprocess.run([PY, "-c", HELPER, *cmd], check=True, capture_output=True, text=True, cwd=cwd, env=env).stdout
     res: dict[str, Any] = json.loads(out)
     if res["rc"] not in (0, 1):
         sys.exit(f"benchmark command failed ({res['rc']}): {' '.join(cmd[:6])} ...\n{res['err']}")
@@ -220,19 +220,48 @@ class Table:
             print("| " + " | ".join(line) + " |")
 
 
-def record_rows(table: Table, work: Path, n: int, jsonschema_cap: int) -> None:
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return min(runs, key=lambda r: r["wall"])
+
+
+def record_rows(
+    table: Table,
+    work: Path,
+    n: int,
+    jsonschema_cap: int,
+    repeat: int = 1,
+    baseline: Path | None = None,
+    only_ingest: bool = False,
+) -> None:
     root = work / f"records-{n}"
     shutil.rmtree(root, ignore_errors=True)
     files = make_record_bundle(root, n)
-    ref_rs = measure(py(BARE, root, "jsonschema_rs", 0))
     ref_py = measure(py(BARE, root, "jsonschema", jsonschema_cap))
-    stage = measure(py(INGEST, root))
+    # The stage and its reference alternate (best of ``repeat`` each): the machine is shared and noisy.
+    # With ``baseline``, the same stage also runs on another source tree (e.g. an older checkout).
+    base_env = None
+    if baseline is not None:
+        base_env = {**os.environ, "PYTHONPATH": f"{baseline}{os.pathsep}{baseline / 'plugins'}"}
+    rs_runs, stage_runs, base_runs = [], [], []
+    for _ in range(repeat):
+        rs_runs.append(measure(py(BARE, root, "jsonschema_rs", 0)))
+        stage_runs.append(measure(py(INGEST, root)))
+        if base_env is not None:
+            base_runs.append(measure(py(INGEST, root), cwd=work, env=base_env))
+    ref_rs, stage = _best(rs_runs), _best(stage_runs)
     per_s = f"{stage['n'] / stage['wall']:,.0f} records/s"
+    cpu = f"CPU {stage['cpu'] / max(ref_rs['cpu'], 1e-9):.2f}×"
     table.add("bare jsonschema-rs is_valid loop", n, "records", ref_rs)
     note = f"timed on {min(n, jsonschema_cap):,}, scaled" if n > jsonschema_cap else ""
     table.add("bare jsonschema loop", n, "records", ref_py, note=note)
-    table.add("ingest+validate stage", n, "records", stage, ref_rs, "jsonschema-rs", per_s)
+    table.add("ingest+validate stage", n, "records", stage, ref_rs, "jsonschema-rs", f"{per_s}; {cpu}")
+    if base_runs:
+        base = _best(base_runs)
+        note = f"{baseline}; CPU {base['cpu'] / max(ref_rs['cpu'], 1e-9):.2f}×"
+        table.add("ingest+validate stage, baseline tree", n, "records", base, ref_rs, "jsonschema-rs", note)
     table.add("ingest+validate stage vs jsonschema", n, "records", stage, ref_py, "jsonschema")
+    if only_ingest:
+        return
     rules = measure(py(RULES, root))
     per10k = f"{rules['wall'] / n * 10_000:.2f} s per 10k records"
     table.add("rules (whole catalogue)", n, "records", rules, note=per10k)
@@ -298,13 +327,18 @@ def main() -> None:
     ap.add_argument("--mutool-max", type=int, default=2000, help="mutool merge is quadratic: only up to this size")
     ap.add_argument("--jsonschema-cap", type=int, default=5000, help="records the pure-Python validator is timed on")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/evidence-kit-bench"))
+    ap.add_argument("--repeat", type=int, default=1, help="runs of the ingest stage and its reference (best of)")
+    ap.add_argument("--only-ingest", action="store_true", help="record bundles: only the ingest+validate rows")
+    ap.add_argument(
+        "--baseline", type=Path, help="also time the ingest stage on this source tree (holding evidence_kit/, plugins/)"
+    )
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))
     table = Table()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     for n in args.records:
-        record_rows(table, args.workdir, n, args.jsonschema_cap)
+        record_rows(table, args.workdir, n, args.jsonschema_cap, args.repeat, args.baseline, args.only_ingest)
     for n in args.pdfs:
         pdf_rows(table, args.workdir, n, args.mutool_max)
     print(

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from evidence_kit import _guard
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit._config import CONFIG_NAME, Config, InputSpec
-from evidence_kit._io import sha256_file
+from evidence_kit._io import sha256_file, sha256_head_size
 from evidence_kit._plugins import Registry
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit.contracts import Source, SourceContext
@@ -141,10 +141,7 @@ def ingest_file(
     try:
         if not path.is_file():
             raise OSError("not a regular file")
-        sha = sha256_file(path)
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(HEAD_BYTES)
+        sha, head, size = sha256_head_size(path, HEAD_BYTES)
     except OSError as exc:
         msg = f"{rel} cannot be read: {exc.strerror or exc}."
         f = _core("ingest.unreadable", rel, msg)

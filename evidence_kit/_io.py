@@ -15,11 +15,31 @@ CHUNK = 1 << 20
 
 def sha256_file(path: Path) -> str:
     """Return the SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    return sha256_head_size(path, 0)[0]
+
+
+def sha256_head_size(path: Path, head: int) -> tuple[str, bytes, int]:
+    """Return a file's SHA-256, its first ``head`` bytes and its size, reading it once.
+
+    A file of at most 1 MiB is read in one call sized by ``fstat``; a larger one through one reused
+    1 MiB buffer (a fresh 1 MiB buffer per file costs more in page faults than hashing a small file).
+    """
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+    with open(path, "rb", buffering=0) as fh:
+        if os.fstat(fh.fileno()).st_size <= CHUNK:
+            data = fh.readall()
+            h.update(data)
+            return h.hexdigest(), data[:head], len(data)
+        buf = bytearray(CHUNK)
+        view = memoryview(buf)
+        size = 0
+        first = b""
+        while n := fh.readinto(buf):
+            if size == 0:
+                first = bytes(view[: min(n, head)])
+            h.update(view[:n])
+            size += n
+    return h.hexdigest(), first, size
 
 
 @contextlib.contextmanager

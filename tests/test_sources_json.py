@@ -231,3 +231,146 @@ def test_fast_path_matches_strict_decoder_on_generated_objects(
     else:
         assert not isinstance(fast, JsonError)
         assert json.dumps(fast, sort_keys=True) == json.dumps(strict, sort_keys=True)
+
+
+# ------------------------------------------------------------------ fast paths against the strict decoder
+def _outcome(items: object) -> object:
+    """Values (as canonical JSON, so 1 and 1.0 differ), lines and pointers, or the error's text and place."""
+    try:
+        return [(json.dumps(v, sort_keys=True), *rest) for v, *rest in items]  # type: ignore[attr-defined]
+    except JsonError as exc:
+        return ("error", str(exc), exc.line, exc.byte)
+
+
+def _document_both_ways(data: bytes, tmp_path: Path) -> tuple[object, object]:
+    """(whole-document fast path from a real file, streaming strict decoder from a stream)."""
+    path = tmp_path / "doc.json"
+    path.write_bytes(data)
+    with open(path, "rb") as fh:
+        fast = _outcome(iter_json_document(fh))
+    return fast, _outcome(iter_json_document(io.BytesIO(data)))  # what the file gave before the fast path
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'[{"a": 1}, {"b": [1, 2]}]',
+        b'[\n {\n  "a": 1\n },\n {\n  "b": 2\n }\n]\n',
+        b'\xef\xbb\xbf\n\n[ {"a": 1} ,\n\t{"b": 2}\r\n]',
+        b'{"a": 1, "b": {"c": 2}}',
+        b"[]",
+        b'[1, "x", null, {"a": 1}]',
+        b'[{"a": 18446744073709551616, "b": -9223372036854775809, "c": 1.5e300}]',
+        b'[{"a": 1}, {"a": 1, "a": 2}]',
+        b'[{"a": {"b": 1, "b": 1}}]',
+        b'[{"a": "x:y"}, {"a": "x", "\\u0061": "y"}]',
+        b'[{"a": "\\u00e9:\\u003a"}, {"b": "plain"}]',
+        b'[{"a": "\\ud800"}]',
+        b'[{"a": 1e400}]',
+        b'[{"a": NaN}]',
+        b'[{"a": 1}] x',
+        b'[{"a": 1},\n{"b": "\xff"}]',
+        b"[" + b"[" * 64 + b"]" * 64 + b"]",
+        b"[" + b"[" * 65 + b"]" * 65 + b"]",
+        b"[" * 65 + b"]" * 65,
+        b'[{"k": "' + b"[" * 80 + b'"}]',
+        b"",
+        b"  \n",
+    ],
+)
+def test_whole_document_fast_path_agrees_with_streaming(data: bytes, tmp_path: Path) -> None:
+    fast, strict = _document_both_ways(data, tmp_path)
+    assert fast == strict
+
+
+_keys = st.text(alphabet="abé:", max_size=3)
+_doc_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    items=st.lists(st.dictionaries(_keys, _doc_values, min_size=1, max_size=4), max_size=6),
+    indent=st.sampled_from([None, 1, "\t"]),
+    ascii_only=st.booleans(),
+    dup_at=st.integers(min_value=-1, max_value=5),
+)
+def test_whole_document_fast_path_matches_streaming_on_generated_arrays(
+    items: list[dict[str, object]], indent: int | str | None, ascii_only: bool, dup_at: int, tmp_path_factory
+) -> None:
+    parts = [json.dumps(item, indent=indent, ensure_ascii=ascii_only) for item in items]
+    if 0 <= dup_at < len(parts):  # repeat a key in one element
+        key = json.dumps(next(iter(items[dup_at])), ensure_ascii=ascii_only)
+        parts[dup_at] = parts[dup_at][:-1] + f", {key}: 0}}"
+    data = ("[\n" + ",\n".join(parts) + "\n]").encode()
+    fast, strict = _document_both_ways(data, tmp_path_factory.mktemp("doc"))
+    assert fast == strict
+
+
+def _lines_reference(data: bytes) -> object:
+    """JSON Lines read line by line with the strict decoder only."""
+    from evidence_kit.parsing import _BLANK, _strict_line
+
+    out, offset = [], 0
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        at, offset = offset, offset + len(raw) + 1
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw, at = raw[3:], at + 3
+        value = _strict_line(raw, n, at) if raw.strip() else _BLANK
+        if value is not _BLANK:
+            out.append((n, value))
+    return _lines_outcome(out)
+
+
+def _lines_outcome(items: object) -> object:
+    return [
+        (n, ("error", str(v), v.line, v.byte) if isinstance(v, JsonError) else json.dumps(v, sort_keys=True))
+        for n, v in items  # type: ignore[attr-defined]
+    ]
+
+
+@pytest.mark.parametrize("chunk", [1, 16, 64, 1 << 20])
+def test_json_lines_blocks_agree_with_the_strict_decoder_line_by_line(chunk: int) -> None:
+    lines = [
+        b'\xef\xbb\xbf{"a": 1}',
+        b'{"a": 1, "b": "c:d"}',
+        b"",
+        b"   ",
+        b'{"a": 1, "a": 2}',
+        b'{"a": {"b": 1, "b": 2}}\r',
+        b'{"a": "x", "\\u0061": "y"}',
+        b'{"a": "\\u00e9"}',
+        b'{"a": 18446744073709551616}',
+        b"[" * 65 + b"]" * 65,
+        b"[" * 64 + b"]" * 64,
+        b'{"a": "\xff"}',
+        b'{"a": 1} {"b": 2}',
+        b'{"a": NaN}',
+        b'{"z": 26}',
+    ]
+    data = b"\n".join(lines)
+    assert _lines_outcome(iter_json_lines(io.BytesIO(data), chunk=chunk)) == _lines_reference(data)
+    clean = b"\n".join(b'{"i": %d, "t": "10:00"}' % i for i in range(50)) + b"\n"
+    for variant in (clean, clean.replace(b'"i": 7,', b'"i": 7, "i": 8,')):
+        assert _lines_outcome(iter_json_lines(io.BytesIO(variant), chunk=chunk)) == _lines_reference(variant)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    items=st.lists(st.dictionaries(_keys, _doc_values, min_size=1, max_size=4), min_size=1, max_size=8),
+    ascii_only=st.booleans(),
+    dup_at=st.integers(min_value=-1, max_value=7),
+    chunk=st.sampled_from([8, 100, 1 << 20]),
+)
+def test_json_lines_blocks_match_the_strict_decoder_on_generated_lines(
+    items: list[dict[str, object]], ascii_only: bool, dup_at: int, chunk: int
+) -> None:
+    parts = [json.dumps(item, ensure_ascii=ascii_only) for item in items]
+    if 0 <= dup_at < len(parts):
+        key = json.dumps(next(iter(items[dup_at])), ensure_ascii=ascii_only)
+        parts[dup_at] = parts[dup_at][:-1] + f", {key}: 0}}"
+    data = "\n".join(parts).encode()
+    assert _lines_outcome(iter_json_lines(io.BytesIO(data), chunk=chunk)) == _lines_reference(data)

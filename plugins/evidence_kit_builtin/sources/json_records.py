@@ -62,10 +62,13 @@ class JsonSource:
 
     def _read_document(self, fh: Any, ctx: SourceContext, builder: RecordBuilder) -> Iterator[Record | Finding]:
         inner = str(ctx.options.get("records", ""))
+        plain = builder.mapping is None
         try:
             for value, line, pointer in iter_json_document(fh):
                 if inner and pointer == "":
                     yield from self._inner(value, inner, line, ctx, builder)
+                elif plain and type(value) is dict:  # the common case, without the generic builder
+                    yield builder.finish(value, line=line, path=pointer or "/")
                 else:
                     yield from self._record(value, ctx, builder, line, pointer)
         except JsonError as exc:
