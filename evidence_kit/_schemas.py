@@ -1,8 +1,9 @@
 """Schema validation of records: jsonschema-rs for speed, every error reported with its field.
 
 jsonschema-rs validates Draft 2020-12 about 70 times faster than the pure-Python ``jsonschema``
-(see ../shared/perf-notes.md) and still yields every error with its instance path. ``jsonschema``
-is used to meta-validate the schemas themselves when they are registered.
+(see ../shared/perf-notes.md) and still yields every error with its instance path. The schemas
+themselves are meta-validated when they are registered: by jsonschema-rs, and by ``jsonschema`` for
+the message when one is invalid.
 """
 
 from __future__ import annotations
@@ -36,15 +37,21 @@ class SchemaValidator:
                 if "$id" in res:
                     resources[str(res["$id"])] = res
         for uri, res in resources.items():
-            try:
+            if jsonschema_rs.meta.is_valid(dict(res)):  # 1 ms for all built-ins; jsonschema takes 150 ms
+                continue
+            try:  # jsonschema words the problem better: it gives the message
                 jsonschema.Draft202012Validator.check_schema(res)
             except jsonschema.SchemaError as exc:
                 raise PluginError(f"schema {uri} is not a valid Draft 2020-12 schema: {exc.message}") from exc
-        registry = jsonschema_rs.Registry([(uri, dict(res)) for uri, res in resources.items()])
-        self._validators = {
-            name: jsonschema_rs.Draft202012Validator(dict(rt.schema), validate_formats=True, registry=registry)
-            for name, rt in record_types.items()
-        }
+            raise PluginError(f"schema {uri} is not a valid Draft 2020-12 schema (jsonschema-rs rejects it).")
+        try:
+            registry = jsonschema_rs.Registry([(uri, dict(res)) for uri, res in resources.items()])
+            self._validators = {
+                name: jsonschema_rs.Draft202012Validator(dict(rt.schema), validate_formats=True, registry=registry)
+                for name, rt in record_types.items()
+            }
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+            raise PluginError(f"a record-type schema cannot be compiled: {exc}") from exc
 
     def validate(self, record: Record) -> list[Finding]:
         """Return one ``schema.invalid`` finding per schema error in ``record``.

@@ -90,3 +90,16 @@ def test_schema_accepts_realistic_records(pm: Any) -> None:
     ]
     for rec in good:
         assert validator.validate(rec) == [], rec.type
+
+
+def test_invalid_schema_is_a_plugin_error_with_jsonschemas_message():
+    from evidence_kit.contracts import RecordType
+    from evidence_kit.errors import PluginError
+
+    bad = RecordType("widget", "Widget", {"$id": "https://example.test/widget/1", "type": "nope"})
+    with pytest.raises(PluginError, match=r"https://example.test/widget/1 is not a valid Draft 2020-12 schema: 'nope'"):
+        SchemaValidator({"widget": bad})
+    good = RecordType("widget", "Widget", {"$id": "https://example.test/widget/1", "required": ["name"]})
+    rec = Record("widget", "W-1", {"id": "W-1"}, Location("w.json", "W-1"), "0" * 64, "json")
+    (finding,) = SchemaValidator({"widget": good}).validate(rec)
+    assert finding.location.field == "/name"
