@@ -81,14 +81,21 @@ def gc_paused() -> Iterator[None]:
 
 # Worker-process state, set once by the pool initializer (each worker is its own process).
 _worker: tuple[Config, Registry, SchemaValidator, FileCache | None, RecordRules] | None = None
+# The parent's registry and validator while its pool runs: a worker forked from it uses them as they are
+# (a worker started by the fork server does not see them and builds its own from the plugin settings).
+_forked_from: tuple[Registry, SchemaValidator] | None = None
 
 
 def _init_worker(config: Config, plugins: PluginSettings, cache_dir: Path | None) -> None:
     global _worker
     gc.disable()  # a worker lives for one run and builds only acyclic data; see gc_paused()
-    registry = build_registry(get_plugin_manager(entry_points=plugins.entry_points, disabled=plugins.disabled))
+    if _forked_from is not None:  # forked: the parent's registry and validators came along in memory
+        registry, validator = _forked_from
+    else:
+        registry = build_registry(get_plugin_manager(entry_points=plugins.entry_points, disabled=plugins.disabled))
+        validator = SchemaValidator(registry.record_types)
     cache = FileCache(cache_dir, registry) if cache_dir else None
-    _worker = (config, registry, SchemaValidator(registry.record_types), cache, RecordRules(config, registry))
+    _worker = (config, registry, validator, cache, RecordRules(config, registry))
 
 
 def _work(block: list[tuple[str, str]]) -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
@@ -167,33 +174,47 @@ def ingest_all(
     # them from the front; meanwhile the parent takes blocks from the back for as long as it can
     # still cancel them. So a slow-starting worker costs nothing, and only the blocks a worker
     # really did cross a process boundary (rebuilding their records here is the price of that).
+    # Between its own blocks the parent also decodes what the workers have finished, so little is
+    # left to decode once the queue is empty.
+    global _forked_from
     jobs = min(jobs, len(files))
-    size = max(1, len(files) // (jobs * 8))
+    size = max(1, len(files) // (jobs * 16))
     blocks = [files[i : i + size] for i in range(0, len(files), size)]
+    _forked_from = (registry, validator)
     pool = cf.ProcessPoolExecutor(
         jobs - 1, _mp_context(), initializer=_init_worker, initargs=(config, plugins, cache_dir)
     )
     cache = FileCache(cache_dir, registry) if cache_dir else None
     done: dict[int, list[FileResult]] = {}
-    with pool:
-        futures = [pool.submit(_work, block) for block in blocks]
-        for i in reversed(range(len(blocks))):
-            if not futures[i].cancel():
-                break
-            done[i] = [
-                process_file(rel, Path(path), config, registry, validator, cache, rules) for rel, path in blocks[i]
-            ]
-        for i, block in enumerate(blocks):
-            if i not in done:
-                encoded, (hits, misses, damaged) = futures[i].result()
-                done[i] = [decode(data) for data in encoded]
-                out.stats.hits += hits
-                out.stats.misses += misses
-                out.stats.damaged += damaged
-            for (rel, _), item in zip(block, done.pop(i), strict=True):
-                if progress:
-                    progress(rel)
-                out.add(item)
+
+    def collect(i: int) -> None:
+        encoded, (hits, misses, damaged) = futures[i].result()
+        done[i] = [decode(data) for data in encoded]
+        out.stats.hits += hits
+        out.stats.misses += misses
+        out.stats.damaged += damaged
+
+    try:
+        with pool:
+            futures = [pool.submit(_work, block) for block in blocks]
+            for i in reversed(range(len(blocks))):
+                for j, future in enumerate(futures):
+                    if j not in done and future.done() and not future.cancelled():
+                        collect(j)
+                if i in done or not futures[i].cancel():
+                    break
+                done[i] = [
+                    process_file(rel, Path(path), config, registry, validator, cache, rules) for rel, path in blocks[i]
+                ]
+            for i, block in enumerate(blocks):
+                if i not in done:
+                    collect(i)
+                for (rel, _), item in zip(block, done.pop(i), strict=True):
+                    if progress:
+                        progress(rel)
+                    out.add(item)
+    finally:
+        _forked_from = None
     if cache:
         out.stats.hits += cache.hits
         out.stats.misses += cache.misses
