@@ -291,9 +291,13 @@ def pdf_rows(table: Table, work: Path, n: int, mutool_max: int) -> None:
     paths = make_pdf_bundle(root, n)
     names = [p.name for p in paths]
     src = root / "sources"
-    qpdf = measure(["qpdf", "--keep-files-open=y", "--empty", "--pages", *names, "--", str(work / "qpdf.pdf")], src)
+    # qpdf --keep-files-open=y holds one descriptor per source: past the fd limit it cannot run, so it reopens (=n)
+    keep = "y" if n + 64 <= resource.getrlimit(resource.RLIMIT_NOFILE)[0] else "n"
+    merge = ["qpdf", f"--keep-files-open={keep}", "--empty", "--pages", *names, "--", str(work / "qpdf.pdf")]
+    qpdf = measure(merge, src)
     pages = _pages(work / "qpdf.pdf")
-    table.add("qpdf --keep-files-open=y merge", n, "PDFs", qpdf, note=f"{pages:,} pages")
+    why = "" if keep == "y" else "; =y cannot hold this many files open under the fd limit"
+    table.add(f"qpdf --keep-files-open={keep} merge", n, "PDFs", qpdf, note=f"{pages:,} pages{why}")
     if n <= mutool_max:
         mutool = measure(["mutool", "merge", "-o", str(work / "mutool.pdf"), *names], src)
         table.add("mutool merge", n, "PDFs", mutool, qpdf, "qpdf")
@@ -337,15 +341,17 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))
     table = Table()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    for n in args.records:
-        record_rows(table, args.workdir, n, args.jsonschema_cap, args.repeat, args.baseline, args.only_ingest)
-    for n in args.pdfs:
-        pdf_rows(table, args.workdir, n, args.mutool_max)
-    print(
-        f"\n{started}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at the end; "
-        f"verify: {'measured' if _has_verify() else 'no `evidence-kit verify` command in this build'}\n"
-    )
-    table.print()
+    try:
+        for n in args.records:
+            record_rows(table, args.workdir, n, args.jsonschema_cap, args.repeat, args.baseline, args.only_ingest)
+        for n in args.pdfs:
+            pdf_rows(table, args.workdir, n, args.mutool_max)
+    finally:  # a failed row still leaves the table of what was measured
+        print(
+            f"\n{started}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at the end; "
+            f"verify: {'measured' if _has_verify() else 'no `evidence-kit verify` command in this build'}\n"
+        )
+        table.print()
 
 
 if __name__ == "__main__":
