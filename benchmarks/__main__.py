@@ -258,7 +258,7 @@ def record_rows(
     table.add("ingest+validate stage", n, "records", stage, ref_rs, "jsonschema-rs", f"{per_s}; {cpu}")
     if base_runs:
         base = _best(base_runs)
-        note = f"{baseline}; CPU {base['cpu'] / ref_rs['cpu']:.2f}×" if ref_rs["cpu"] >= 0.05 else baseline
+        note = f"{baseline}; CPU {base['cpu'] / ref_rs['cpu']:.2f}×" if ref_rs["cpu"] >= 0.05 else str(baseline)
         table.add("ingest+validate stage, baseline tree", n, "records", base, ref_rs, "jsonschema-rs", note)
     table.add("ingest+validate stage vs jsonschema", n, "records", stage, ref_py, "jsonschema")
     if only_ingest:
