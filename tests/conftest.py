@@ -17,21 +17,12 @@ import pytest
 
 from evidence_kit._plugins import get_plugin_manager
 from evidence_kit.cli import main
+from evidence_kit.testing import MINIMAL_TOML
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "example_bundle"
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
-
-MINIMAL_TOML = """\
-[establishment]
-name = "Test Devices Inc."
-fei = "1234567"
-
-[inspection]
-profile = "fda-qmsr"
-as_of = "2026-11-30T12:00:00+00:00"
-"""
 
 
 @pytest.fixture

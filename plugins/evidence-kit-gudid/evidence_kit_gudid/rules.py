@@ -79,13 +79,17 @@ def _core_checks(r: Record, di: str, master_dis: set[str]) -> bool:
     return r.type in CORE_UDI_TYPES and _gtin(di) in master_dis
 
 
-def _udis(records: RecordSet) -> Iterator[tuple[Record, str, ParsedUdi | None]]:
-    for r in records:
-        if r.type == "device_master":
-            continue
-        udi = r.data.get("udi")
-        if isinstance(udi, str) and udi.strip():
-            yield r, udi, parse_udi(udi)
+def _udis(records: RecordSet) -> list[tuple[Record, str, ParsedUdi | None]]:
+    """Every ``(record, UDI, parsed)`` but device masters', parsed once per record set (four rules read them)."""
+    return records.derived(_parse_udis)
+
+
+def _parse_udis(records: RecordSet) -> list[tuple[Record, str, ParsedUdi | None]]:
+    return [
+        (r, udi, parse_udi(udi))
+        for r in records
+        if r.type != "device_master" and isinstance(udi := r.data.get("udi"), str) and udi.strip()
+    ]
 
 
 def _norm(text: object) -> str:

@@ -68,8 +68,14 @@ def _own_prefixes(ctx: RuleContext) -> list[str]:
     return [str(p) for p in configured] or ([str(fei)] if fei else [])
 
 
-def _public_mdrs(records: RecordSet) -> Iterator[Record]:
-    return (r for r in records.of_type("mdr_report") if r.source in _SOURCES)
+def _matched_mdrs(records: RecordSet) -> Iterator[tuple[Record, Record | None, str]]:
+    """Yield ``(public MDR, its complaint or None, how matched)``; no index is built without an openFDA extract."""
+    mdrs = [r for r in records.of_type("mdr_report") if r.source in _SOURCES]
+    if mdrs:
+        index = records.derived(ComplaintIndex.of)
+        for mdr in mdrs:
+            complaint, how = index.match(mdr)
+            yield mdr, complaint, how
 
 
 @rule(
@@ -91,15 +97,10 @@ def mdr_without_complaint(records: RecordSet, ctx: RuleContext) -> Iterator[Find
     a manufacturer's MDR report numbers begin with its registration number.
     """
     prefixes = _own_prefixes(ctx)
-    mdrs = list(_public_mdrs(records))
-    if not mdrs:
-        return  # no openFDA extract in the bundle
-    index = records.derived(ComplaintIndex.of)
-    for mdr in mdrs:
+    for mdr, complaint, _ in _matched_mdrs(records):
         number = str(mdr.data.get("report_number") or "")
         if not prefixes or not any(number.startswith(p + "-") for p in prefixes):
             continue
-        complaint, _ = index.match(mdr)
         if complaint is None:
             yield ctx.finding(
                 mdr,
@@ -122,12 +123,7 @@ def mdr_without_complaint(records: RecordSet, ctx: RuleContext) -> Iterator[Find
 )
 def aware_date_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """The MDR's manufacturer-aware date (MAUDE ``date_manufacturer_received``) must equal the complaint's."""
-    mdrs = list(_public_mdrs(records))
-    if not mdrs:
-        return  # no openFDA extract in the bundle
-    index = records.derived(ComplaintIndex.of)
-    for mdr in mdrs:
-        complaint, how = index.match(mdr)
+    for mdr, complaint, how in _matched_mdrs(records):
         reported = mdr.data.get("aware_date")
         if complaint is None or not reported:
             continue
@@ -152,12 +148,7 @@ def aware_date_mismatch(records: RecordSet, ctx: RuleContext) -> Iterator[Findin
 )
 def complaint_not_reportable(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """A complaint matched to a public MDR must not record the decision "not reportable"."""
-    mdrs = list(_public_mdrs(records))
-    if not mdrs:
-        return  # no openFDA extract in the bundle
-    index = records.derived(ComplaintIndex.of)
-    for mdr in mdrs:
-        complaint, how = index.match(mdr)
+    for mdr, complaint, how in _matched_mdrs(records):
         decision = complaint.data.get("mdr_decision") if complaint else None
         if complaint is not None and isinstance(decision, Mapping) and decision.get("reportable") is False:
             yield ctx.finding(

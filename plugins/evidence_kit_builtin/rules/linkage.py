@@ -56,7 +56,7 @@ def _triggers(capa: Record) -> Iterator[tuple[int, Mapping[str, Any]]]:
 
 
 def _trigger_pairs(records: RecordSet) -> list[tuple[Record, Record, str, dt.date, dt.date]]:
-    """Yield ``(capa, trigger, how linked, capa opened, trigger date)`` once per linked pair with both dates.
+    """Return ``(capa, trigger, how linked, capa opened, trigger date)`` once per linked pair with both dates.
 
     A pair counts whether the CAPA lists the trigger or the trigger (complaint, nonconformance, audit finding,
     deviation, correction) lists the CAPA in capa_ids. Computed once per record set (two rules use it).

@@ -107,7 +107,7 @@ def reference_dangling(records: RecordSet, ctx: RuleContext) -> Iterator[Finding
     """Every risk id a record names resolves to a hazard, hazardous situation or control in a risk file."""
     if not records.of_type("risk_management_file"):
         return
-    known = risk_index(records)["ids"]
+    known = records.derived(risk_index)["ids"]
     for r in records.of_type(*LINKED):
         for pointer, ref in risk_ids(r.data.get("risk_ids")):
             if ref not in known:
@@ -134,7 +134,7 @@ def new_hazard(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """A complaint's failure_mode or harm that no risk file lists is a new hazard to evaluate."""
     if not records.of_type("risk_management_file"):
         return
-    index = risk_index(records)
+    index = records.derived(risk_index)
     for c in records.of_type("complaint"):
         for key, known in (("failure_mode", index["modes"]), ("harm", index["harms"])):
             value = c.data.get(key)
