@@ -133,7 +133,7 @@ def decode(data: dict[str, Any]) -> FileResult:
         if len(fields) != len(r.data):
             raise ValueError(f"digest of {r.id} does not match its fields")
         digests.append(RecordDigest(r.type, r.id, r.location.file, sha, fields, status, closed, approved))
-    return FileResult(outcome, records, findings, digests, _dec_findings(data.get("rf", [])))
+    return FileResult(outcome, records, findings, digests, _dec_findings(data["rf"]))
 
 
 def encode_rules(results: RuleResults) -> dict[str, Any]:
