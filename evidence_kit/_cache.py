@@ -59,6 +59,9 @@ from evidence_kit.model import (
 )
 
 CACHE_FORMAT = "3"  #: 3: orjson entries, digests as objects, record-rule entries, records carry their page text
+#: orjson options for plain JSON data only: a date-time or a dataclass raises instead of turning into a string or
+#: an object, so records never come back from the cache or a worker with another value than a serial run reads
+PLAIN_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 T = TypeVar("T")
 
 
@@ -136,6 +139,23 @@ def decode(data: dict[str, Any]) -> FileResult:
     return FileResult(outcome, records, findings, digests, _dec_findings(data["rf"]))
 
 
+def pack(results: list[dict[str, Any]]) -> bytes | list[dict[str, Any]]:
+    """Return encoded file results as JSON bytes, or as they are when they hold more than plain JSON.
+
+    A plugin's record may hold a date-time or a string JSON cannot carry (a lone surrogate); pickle
+    then takes the lists as they are, so the record arrives exactly as the worker read it.
+    """
+    try:
+        return orjson.dumps(results, option=PLAIN_JSON)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return results
+
+
+def unpack(packed: bytes | list[dict[str, Any]]) -> list[FileResult]:
+    """Rebuild the file results :func:`pack` made."""
+    return [decode(data) for data in (orjson.loads(packed) if isinstance(packed, bytes) else packed)]
+
+
 def encode_rules(results: RuleResults) -> dict[str, Any]:
     """Return record-rule results as plain data (the rules entry of the cache)."""
     return {
@@ -204,7 +224,7 @@ class FileCache:
     def _write(self, key: str, data: dict[str, Any], kind: str = "") -> None:
         """Write an entry atomically; data that is not plain JSON is simply not cached."""
         try:
-            body = orjson.dumps(data)
+            body = orjson.dumps(data, option=PLAIN_JSON)
         except TypeError:  # not plain JSON data (orjson.JSONEncodeError is a TypeError)
             return
         entry = hashlib.sha256(body).hexdigest().encode() + b"\n" + body

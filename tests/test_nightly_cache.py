@@ -180,3 +180,30 @@ def test_build_uses_the_cache_and_the_binder_is_byte_identical(cli, tmp_path, mo
     assert cli("build", bundle, "-q", "-o", warm, "--cache-dir", cache)[0] == ExitCode.FINDINGS
     assert cli("build", bundle, "-q", "-o", fresh, "--no-cache")[0] == ExitCode.FINDINGS
     assert cold.read_bytes() == warm.read_bytes() == fresh.read_bytes()
+
+
+def test_worker_results_cross_as_json_unless_a_record_holds_more(tmp_path):
+    """Worker blocks travel as orjson bytes; a date-time (or a lone surrogate) keeps the exact pickled value."""
+    import datetime as dt
+
+    from evidence_kit._cache import FileResult, encode, pack, unpack
+    from evidence_kit._diff import digest_record
+    from evidence_kit.model import InputOutcome, Location, Record
+
+    def result(value: object) -> FileResult:
+        rec = Record("complaint", "CMP-1", {"id": "CMP-1", "received": value}, Location("c.x"), "0" * 64, "x")
+        digest = digest_record(
+            Record("complaint", "CMP-1", {"id": "CMP-1", "received": str(value)}, Location("c.x"), "0" * 64, "x")
+        )
+        return FileResult(InputOutcome("c.x", "0" * 64, 1, "x", ("CMP-1",), True), [rec], [], [digest])
+
+    plain = [encode(result("2026-01-02"))]
+    assert isinstance(pack(plain), bytes)
+    assert unpack(pack(plain))[0].records[0].data["received"] == "2026-01-02"
+    for odd in (dt.datetime(2026, 1, 2, tzinfo=dt.UTC), "bad \ud800 text"):
+        packed = pack([encode(result(odd))])
+        assert isinstance(packed, list), "not plain JSON: handed to pickle as it is"
+        assert unpack(packed)[0].records[0].data["received"] == odd
+        cache = FileCache(tmp_path / type(odd).__name__, build_registry(get_plugin_manager(entry_points=False)))
+        cache.store("k" * 64, result(odd))
+        assert cache.load("k" * 64) is None, "an entry that would change the value on its way back is not stored"
