@@ -13,11 +13,14 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+import jsonschema_rs
 
 from evidence_kit.errors import BundleError, ConfigError
+
+if TYPE_CHECKING:
+    import jsonschema
 
 CONFIG_NAME = "evidence-kit.toml"
 
@@ -173,6 +176,24 @@ def _schema_error(file: Path, err: jsonschema.ValidationError) -> ConfigError:
     return ConfigError(f"{file}: bad value for {where!r}: {err.message}.")
 
 
+def _check_schema(file: Path, raw: dict[str, Any]) -> None:
+    """Check the config against CONFIG_SCHEMA: jsonschema-rs says whether it is valid, jsonschema words the error.
+
+    jsonschema (~80 ms to import) is only imported when there is something to say.
+    """
+    try:
+        if jsonschema_rs.Draft202012Validator(CONFIG_SCHEMA, validate_formats=True).is_valid(raw):
+            return
+    except ValueError:  # a TOML date-time value, which jsonschema-rs cannot take: jsonschema judges
+        pass
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA, format_checker=jsonschema.FormatChecker())
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise _schema_error(file, errors[0])
+
+
 def _parse_as_of(text: str | None) -> dt.datetime:
     if text:
         value = dt.datetime.fromisoformat(text)
@@ -207,10 +228,7 @@ def load_config(bundle: Path, *, config_file: Path | None = None, overrides: Map
             raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
     elif config_file is not None:
         raise ConfigError(f"config file {file} does not exist.")
-    validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA, format_checker=jsonschema.FormatChecker())
-    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
-    if errors:
-        raise _schema_error(file, errors[0])
+    _check_schema(file, raw)
     ov = dict(overrides or {})
     inspection = dict(raw.get("inspection", {}))
     if ov.get("profile"):

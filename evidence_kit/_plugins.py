@@ -27,7 +27,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "json": "evidence_kit_builtin.sources.json_records",
     "xml": "evidence_kit_builtin.sources.xml_records",
     "csv": "evidence_kit_builtin.sources.csv_records",
-    "pdf": "evidence_kit_builtin.sources.pdf_documents",
+    "pdf": "evidence_kit_builtin.sources.pdf_source",
     "complaints": "evidence_kit_builtin.rules.complaints",
     "part11": "evidence_kit_builtin.rules.part11",
     "chronology": "evidence_kit_builtin.rules.chronology",

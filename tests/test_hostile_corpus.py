@@ -189,7 +189,7 @@ def test_guard_stops_overrunning_work_on_time_and_memory() -> None:
 def test_source_overrunning_the_budget_is_excluded_and_the_run_goes_on(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from evidence_kit_builtin.sources import pdf_documents
+    from evidence_kit_builtin.sources import pdf_source
 
     from evidence_kit import validate
 
@@ -197,7 +197,7 @@ def test_source_overrunning_the_budget_is_excluded_and_the_run_goes_on(
         time.sleep(30)
         yield from ()
 
-    monkeypatch.setattr(pdf_documents.PdfDocumentSource, "read", slow)
+    monkeypatch.setattr(pdf_source.PdfDocumentSource, "read", slow)
     monkeypatch.setattr(_guard, "TIME_BUDGET", 0.5)
     bundle = _one_pdf_bundle(tmp_path, corpus / "pdf" / "samplefiles_google-doc.pdf")
     (bundle / "note.json").write_text('{"record_type": "document", "id": "DOC-1"}')

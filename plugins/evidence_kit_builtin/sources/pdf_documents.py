@@ -18,6 +18,9 @@ For every PDF the source reads (pikepdf; pdfium, via pypdfium2, for the page tex
 
 A PDF with no structured content still becomes a ``document`` record bound into the binder. A PDF
 that cannot be opened (damaged beyond repair, or needing a password) is excluded with the reason.
+
+The source itself is registered by :mod:`evidence_kit_builtin.sources.pdf_source`, which imports this
+module (and with it pikepdf and pypdfium2, ~75 ms) only when a bundle has a PDF to read.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ from typing import Any
 import pikepdf
 import pypdfium2 as pdfium
 
-from evidence_kit import Finding, Record, Severity, SourceContext, __version__, hookimpl
-from evidence_kit.mapping import MISSING, RecordBuilder, options_schema
+from evidence_kit import Finding, Record, Severity, SourceContext
+from evidence_kit.mapping import MISSING, RecordBuilder
 from evidence_kit.parsing import JsonError, XmlRefused, loads_strict, parse_date, parse_xml
 from evidence_kit_builtin.sources.xml_records import element_to_dict
 
@@ -48,9 +51,6 @@ LEGIBLE_PAGES = 3
 #: pdfium marks a word hyphenated at a line end with U+0002 or U+FFFE; pypdf gave "-" and a line break
 _LINE_ENDS = str.maketrans({"\x02": "-\n", "\ufffe": "-\n"})
 
-OPTIONS_SCHEMA = options_schema(
-    {"attachments": {"type": "boolean"}, "password": {"type": "string"}, "password_env": {"type": "string"}}
-)
 PASSWORDS_ENV = "EVIDENCE_KIT_PDF_PASSWORDS"  #: a JSON object {bundle path: password}
 _STREAM_NAME = re.compile(r"^.*?<_io\.BytesIO object at 0x[0-9a-f]+>:?\s*")
 
@@ -254,17 +254,8 @@ def _field_value(field: pikepdf.Dictionary) -> Any:
     return text if text not in (None, "") else MISSING
 
 
-class PdfDocumentSource:
+class PdfReader:
     """Reads any PDF into a ``document`` record (plus form and attachment records)."""
-
-    name = "pdf"
-    version = __version__
-    options_schema = OPTIONS_SCHEMA
-    isolate = True  #: read in a forked child under the per-file time and memory budget (evidence_kit._guard)
-
-    def detect(self, path: PurePosixPath, head: bytes) -> bool:
-        """Claim files that start with the PDF header, or end in .pdf."""
-        return head.lstrip()[:5] == b"%PDF-" or path.suffix.lower() == ".pdf"
 
     def read(self, path: Path, ctx: SourceContext) -> Iterator[Record | Finding]:
         """Yield the document record and any form/attachment records, or why the PDF cannot be bound."""
@@ -512,9 +503,3 @@ class PdfDocumentSource:
                 )
                 continue
             yield from builder.build(value, None, path=f"attachment {where}", record_type=ctx.record_type)
-
-
-@hookimpl(trylast=True)
-def evidence_kit_sources() -> list[PdfDocumentSource]:
-    """Register the PDF document source, last, so plugins get first refusal on PDFs."""
-    return [PdfDocumentSource()]
