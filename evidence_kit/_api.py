@@ -21,7 +21,7 @@ from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit._select import Selection, parse_selection
 from evidence_kit.errors import ConfigError
-from evidence_kit.model import Record, RecordSet, Report
+from evidence_kit.model import Record, RecordDigests, RecordSet, Report
 from evidence_kit.reports import report_from_json
 
 Progress = Callable[[str], None]
@@ -132,7 +132,7 @@ def run(
             *run_rules(records, config, registry, scope="set"),
         ]
         report = assemble_report(config, registry, ingested.result.outcomes, findings, len(records), __version__)
-        report = dataclasses.replace(report, records=tuple(ingested.digests))
+        report = dataclasses.replace(report, records=RecordDigests(ingested.digest_lines))
         if previous is not None and baseline is not None:
             report = apply_baseline(report, previous, Path(baseline).name)
     return Run(report, records, config, registry, ingested.stats if cache_dir else None)

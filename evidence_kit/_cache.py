@@ -13,8 +13,8 @@ SHA-256, the name and version of the source plugin that reads it, the ``$id`` an
 every registered record-type schema, and the file's ``[[inputs]]`` entry (path, source, record
 type, options). Any change to one of them is a miss.
 
-**Storage.** One file per entry, ``<dir>/v3/<key[:2]>/<key>.json`` (record-rule entries under
-``<dir>/v3/rules/``): a first line holding the
+**Storage.** One file per entry, ``<dir>/v4/<key[:2]>/<key>.json`` (record-rule entries under
+``<dir>/v4/rules/``): a first line holding the
 SHA-256 of the body, then the body as JSON. Entries are written to a temporary file and moved into
 place with ``os.replace``, so a crash never leaves a torn entry under the final name; an entry that
 is damaged anyway (a power loss before the data reached the disk, a disk error, a hand edit) fails
@@ -53,12 +53,11 @@ from evidence_kit.model import (
     InputOutcome,
     Location,
     Record,
-    RecordDigest,
     Severity,
     canonical_json,
 )
 
-CACHE_FORMAT = "3"  #: 3: orjson entries, digests as objects, record-rule entries, records carry their page text
+CACHE_FORMAT = "4"  #: 4: digests as report lines; 3: orjson entries, record-rule entries, records carry their page text
 #: orjson options for plain JSON data only: a date-time or a dataclass raises instead of turning into a string or
 #: an object, so records never come back from the cache or a worker with another value than a serial run reads
 PLAIN_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -67,12 +66,15 @@ T = TypeVar("T")
 
 @dataclass
 class FileResult:
-    """What ingest made of one file: its outcome, records, findings, record digests and record-rule findings."""
+    """What ingest made of one file: its outcome, records, findings, record digests and record-rule findings.
+
+    The digests are kept as their report lines (:meth:`RecordDigest.to_line`), aligned with the records.
+    """
 
     outcome: InputOutcome
     records: list[Record]
     findings: list[Finding]
-    digests: list[RecordDigest]
+    digest_lines: list[str]
     rule_findings: list[Finding] = field(default_factory=list)
 
 
@@ -105,8 +107,8 @@ def _dec_findings(data: list[list[Any]]) -> list[Finding]:
 def encode(result: FileResult) -> dict[str, Any]:
     """Return ``result`` as plain lists and dicts (JSON- and pickle-friendly), as compact as is plain.
 
-    Record digests are aligned with the records: only the content hash, the per-field hashes and
-    the markers are kept; type, id and file are the record's own.
+    Record digests are their report lines, aligned with the records: a rerun copies them into the
+    report without building an object per record.
     """
     o = result.outcome
     return {
@@ -117,7 +119,7 @@ def encode(result: FileResult) -> dict[str, Any]:
         ],
         "f": _enc_findings(result.findings),
         "rf": _enc_findings(result.rule_findings),
-        "d": [[d.sha256, dict(d.fields), d.status, d.closed, d.approved] for d in result.digests],
+        "d": result.digest_lines,
     }
 
 
@@ -130,13 +132,10 @@ def decode(data: dict[str, Any]) -> FileResult:
         Record(t, i, MappingProxyType(d), Location(*loc), sha, src, tuple(att), tuple(text))
         for t, i, d, loc, sha, src, att, text in data["r"]
     ]
-    findings = _dec_findings(data["f"])
-    digests = []
-    for r, (sha, fields, status, closed, approved) in zip(records, data["d"], strict=True):
-        if len(fields) != len(r.data):
-            raise ValueError(f"digest of {r.id} does not match its fields")
-        digests.append(RecordDigest(r.type, r.id, r.location.file, sha, fields, status, closed, approved))
-    return FileResult(outcome, records, findings, digests, _dec_findings(data["rf"]))
+    lines = data["d"]
+    if len(lines) != len(records) or not all(isinstance(line, str) for line in lines):
+        raise ValueError("the record digests do not match the records")
+    return FileResult(outcome, records, _dec_findings(data["f"]), lines, _dec_findings(data["rf"]))
 
 
 def pack(results: list[dict[str, Any]]) -> bytes | list[dict[str, Any]]:
@@ -175,7 +174,7 @@ def decode_rules(data: dict[str, Any]) -> RuleResults:
 def compute(rel: str, path: Path, config: Config, registry: Registry, validator: SchemaValidator) -> FileResult:
     """Ingest one file without the cache and digest its records."""
     outcome, records, findings = ingest_file(rel, path, config, registry, validator)
-    return FileResult(outcome, records, findings, [digest_record(r) for r in records])
+    return FileResult(outcome, records, findings, [digest_record(r).to_line() for r in records])
 
 
 @dataclass

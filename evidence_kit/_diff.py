@@ -229,7 +229,7 @@ def diff_to_dict(diff: RecordDiff, old_name: str, new_name: str) -> dict[str, An
     }
 
 
-def load_side(path: Path, **run_kwargs: Any) -> tuple[RecordDigest, ...]:
+def load_side(path: Path, **run_kwargs: Any) -> Sequence[RecordDigest]:
     """Return the record digests of a JSON report, or of a bundle folder validated on the fly.
 
     Raises:

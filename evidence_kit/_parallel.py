@@ -25,7 +25,6 @@ from evidence_kit._engine import RecordRules
 from evidence_kit._ingest import IngestResult, walk_bundle
 from evidence_kit._plugins import DEFAULT_PLUGINS, Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
-from evidence_kit.model import RecordDigest
 
 
 @dataclass(frozen=True)
@@ -47,10 +46,10 @@ class IngestStats:
 
 @dataclass
 class Ingested:
-    """Ingest output plus the record digests, in bundle order."""
+    """Ingest output plus the record digests (as report lines), in bundle order."""
 
     result: IngestResult = field(default_factory=IngestResult)
-    digests: list[RecordDigest] = field(default_factory=list)
+    digest_lines: list[str] = field(default_factory=list)
     stats: IngestStats = field(default_factory=IngestStats)
 
     def add(self, item: FileResult) -> None:
@@ -59,7 +58,7 @@ class Ingested:
         self.result.records.extend(item.records)
         self.result.findings.extend(item.findings)
         self.result.findings.extend(item.rule_findings)
-        self.digests.extend(item.digests)
+        self.digest_lines.extend(item.digest_lines)
 
 
 @contextlib.contextmanager

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
+
+import orjson
 
 T = TypeVar("T")
 
@@ -26,6 +28,7 @@ __all__ = [
     "PluginInfo",
     "Record",
     "RecordDigest",
+    "RecordDigests",
     "RecordSet",
     "Report",
     "Severity",
@@ -293,6 +296,85 @@ class RecordDigest:
         """Return ``(type, id)``, the identity a diff matches records by."""
         return (self.type, self.id)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Return the digest as plain JSON data (its entry in a report's ``records`` list)."""
+        return {
+            "type": self.type,
+            "id": self.id,
+            "file": self.file,
+            "sha256": self.sha256,
+            "fields": dict(self.fields),
+            "status": self.status,
+            "closed": self.closed,
+            "approved": self.approved,
+        }
+
+    def to_line(self) -> str:
+        """Return the digest as compact, key-sorted JSON on one line: its line in a JSON report."""
+        try:
+            return orjson.dumps(self.to_dict(), option=orjson.OPT_SORT_KEYS).decode()
+        except orjson.JSONEncodeError:  # text orjson refuses (a lone surrogate): the stdlib writes it
+            return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_line(cls, line: str) -> RecordDigest:
+        """Read a digest back from :meth:`to_line` (or from a report's ``records`` entry)."""
+        return cls(**json.loads(line))
+
+
+class RecordDigests(Sequence[RecordDigest]):
+    """A run's record digests, held as their report lines and read into :class:`RecordDigest` on first use.
+
+    A cached rerun reads tens of thousands of digests from the cache only to write them into the report
+    again; keeping the lines (:meth:`RecordDigest.to_line`) spares an object and a re-serialisation per
+    record unless something looks inside (a baseline comparison, a diff, the HTML report).
+    """
+
+    __slots__ = ("_digests", "lines")
+
+    def __init__(self, lines: Iterable[str] = ()) -> None:
+        """Hold ``lines``, one :meth:`RecordDigest.to_line` each."""
+        self.lines: tuple[str, ...] = tuple(lines)
+        self._digests: tuple[RecordDigest, ...] | None = None
+
+    @classmethod
+    def of(cls, digests: Iterable[RecordDigest]) -> RecordDigests:
+        """Return the digests as lines."""
+        return cls(d.to_line() for d in digests)
+
+    def _parsed(self) -> tuple[RecordDigest, ...]:
+        if self._digests is None:
+            self._digests = tuple(RecordDigest(**orjson.loads(line)) for line in self.lines)
+        return self._digests
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @overload
+    def __getitem__(self, index: int) -> RecordDigest: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[RecordDigest, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> RecordDigest | tuple[RecordDigest, ...]:
+        return self._parsed()[index]
+
+    def __iter__(self) -> Iterator[RecordDigest]:
+        return iter(self._parsed())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RecordDigests):
+            return self.lines == other.lines
+        if isinstance(other, Sequence):
+            return self._parsed() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.lines)
+
+    def __repr__(self) -> str:
+        return f"RecordDigests({len(self.lines)} records)"
+
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
@@ -346,7 +428,7 @@ class Report:
     findings: tuple[Finding, ...]
     record_count: int
     schema_version: str = REPORT_SCHEMA_VERSION
-    records: tuple[RecordDigest, ...] = ()
+    records: Sequence[RecordDigest] = ()
     baseline: Baseline | None = None
 
     def baseline_status(self, finding: Finding) -> str | None:

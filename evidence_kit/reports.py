@@ -24,6 +24,7 @@ from evidence_kit.model import (
     Location,
     PluginInfo,
     RecordDigest,
+    RecordDigests,
     Report,
     Severity,
 )
@@ -44,19 +45,6 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
     return out
 
 
-def _digest_dict(d: RecordDigest) -> dict[str, Any]:
-    return {
-        "type": d.type,
-        "id": d.id,
-        "file": d.file,
-        "sha256": d.sha256,
-        "fields": dict(d.fields),
-        "status": d.status,
-        "closed": d.closed,
-        "approved": d.approved,
-    }
-
-
 def report_to_dict(report: Report, *, records: bool = True) -> dict[str, Any]:
     """Return the report as plain JSON data, with per-severity counts and finding fingerprints.
 
@@ -67,7 +55,7 @@ def report_to_dict(report: Report, *, records: bool = True) -> dict[str, Any]:
     data["plugins"] = [_fields(p) for p in report.plugins]
     data["inputs"] = [_fields(i) for i in report.inputs]
     data["findings"] = [_finding_dict(f) for f in report.findings]
-    data["records"] = [_digest_dict(d) for d in report.records] if records else []
+    data["records"] = [d.to_dict() for d in report.records] if records else []
     data["counts"] = report.counts()
     if report.baseline is not None:
         for out, f in zip(data["findings"], report.findings, strict=True):
@@ -93,11 +81,6 @@ def report_to_dict(report: Report, *, records: bool = True) -> dict[str, Any]:
 _RECORDS_MARK = "\u0000records\u0000"
 
 
-def digest_line(d: RecordDigest) -> str:
-    """Return one record digest as compact, key-sorted JSON on one line (orjson: it runs once per record)."""
-    return orjson.dumps(_digest_dict(d), option=orjson.OPT_SORT_KEYS).decode()
-
-
 def report_to_json(report: Report) -> str:
     """Serialise the report as indented, key-sorted JSON (byte-stable for equal reports).
 
@@ -113,7 +96,8 @@ def report_to_json(report: Report) -> str:
     if not report.records:
         return text.replace(json.dumps(_RECORDS_MARK), "[]", 1) + "\n"
     head, _, tail = text.partition(json.dumps(_RECORDS_MARK))
-    lines = ",\n    ".join([digest_line(d) for d in report.records])
+    records = report.records
+    lines = ",\n    ".join(records.lines if isinstance(records, RecordDigests) else [d.to_line() for d in records])
     return "".join((head, "[\n    ", lines, "\n  ]", tail, "\n"))
 
 

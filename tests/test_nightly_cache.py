@@ -27,7 +27,7 @@ def _bundle(make_bundle):
 
 
 def _entries(cache: Path) -> list[Path]:
-    """The per-file ingest entries (record-rule entries live apart, under v3/rules/)."""
+    """The per-file ingest entries (record-rule entries live apart, under v4/rules/)."""
     return sorted(p for p in cache.rglob("*.json") if "rules" not in p.relative_to(cache).parts)
 
 
@@ -164,7 +164,7 @@ def test_lone_surrogate_in_a_record_is_digested_and_not_cached(tmp_path):
     assert digest.sha256 == rec.digest() and len(digest.fields["description"]) == 16
     registry = build_registry(get_plugin_manager(entry_points=False))
     cache = FileCache(tmp_path, registry)
-    result = FileResult(InputOutcome("c.xml", "0" * 64, 1, "x", ("CMP-1",), True), [rec], [], [digest])
+    result = FileResult(InputOutcome("c.xml", "0" * 64, 1, "x", ("CMP-1",), True), [rec], [], [digest.to_line()])
     cache.store("k" * 64, result)
     assert _entries(tmp_path) == [], "an entry UTF-8 cannot hold is not stored"
     assert cache.load("k" * 64) is None
@@ -195,7 +195,7 @@ def test_worker_results_cross_as_json_unless_a_record_holds_more(tmp_path):
         digest = digest_record(
             Record("complaint", "CMP-1", {"id": "CMP-1", "received": str(value)}, Location("c.x"), "0" * 64, "x")
         )
-        return FileResult(InputOutcome("c.x", "0" * 64, 1, "x", ("CMP-1",), True), [rec], [], [digest])
+        return FileResult(InputOutcome("c.x", "0" * 64, 1, "x", ("CMP-1",), True), [rec], [], [digest.to_line()])
 
     plain = [encode(result("2026-01-02"))]
     assert isinstance(pack(plain), bytes)

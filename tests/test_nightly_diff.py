@@ -7,7 +7,7 @@ import shutil
 
 from evidence_kit._diff import digest_record
 from evidence_kit.cli import ExitCode
-from evidence_kit.model import Location, Record
+from evidence_kit.model import Location, Record, RecordDigest, RecordDigests
 
 from .nightly_helpers import TOML, capa, complaint, files, write
 
@@ -123,14 +123,16 @@ def test_digest_markers():
 
 
 def test_digest_equals_record_digest_and_report_lines_are_sorted_one_line_json():
-    from evidence_kit.reports import _digest_dict, digest_line
-
     data = {"id": "C-1", "z": [1, 2.5, None, {"b": 'é\n"', "a": True}], "a": "ünï", "n": 3, "e": {}, "l": []}
     rec = Record("capa", "C-1", data, Location('dir/"q".json', "C-1"), "0" * 64, "json")
     d = digest_record(rec)
     assert d.sha256 == rec.digest()
-    line = digest_line(d)
-    assert "\n" not in line and json.loads(line) == _digest_dict(d)
-    assert line == json.dumps(_digest_dict(d), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    line = d.to_line()
+    assert "\n" not in line and json.loads(line) == d.to_dict()
+    assert line == json.dumps(d.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert RecordDigest.from_line(line) == d
     closed = digest_record(Record("capa", "C-1", {**data, "status": "closed"}, rec.location, "0" * 64, "json"))
-    assert json.loads(digest_line(closed)) == _digest_dict(closed)
+    assert json.loads(closed.to_line()) == closed.to_dict()
+    held = RecordDigests.of([d, closed])
+    assert len(held) == 2 and held.lines == (line, closed.to_line())
+    assert held == (d, closed) and held[1] == closed and list(held) == [d, closed] and held == RecordDigests(held.lines)
