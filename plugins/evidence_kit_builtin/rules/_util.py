@@ -6,12 +6,18 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     import holidays
 
 from evidence_kit import Record
+
+#: ``isinstance(value, MAPPING)`` is ``isinstance(value, Mapping)``, but a dict or a record's read-only data
+#: is recognised by its type at once instead of through the ABC's subclass hook (2-8x faster in hot loops)
+MAPPING: Final = (dict, MappingProxyType, Mapping)
+_CONTAINERS: Final = (list, *MAPPING)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -26,7 +32,7 @@ def get(data: Mapping[str, Any], pointer: str) -> Any:
     """Return the value at JSON Pointer ``pointer`` in ``data``, or None when any step is missing."""
     value: Any = data
     for key in _steps(pointer):
-        if isinstance(value, Mapping):
+        if isinstance(value, MAPPING):
             value = value.get(key)
         elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
             value = value[int(key)]
@@ -43,14 +49,14 @@ def blank(value: Any) -> bool:
         return True
     if isinstance(value, str):
         return not value.strip()
-    if isinstance(value, list | dict | Mapping):
+    if isinstance(value, _CONTAINERS):
         return len(value) == 0
     return False
 
 
 def is_explicit_none(value: Any) -> bool:
     """Return True for ``{"none": true, "reason": "…"}`` with a non-blank reason."""
-    return isinstance(value, Mapping) and value.get("none") is True and not blank(value.get("reason"))
+    return isinstance(value, MAPPING) and value.get("none") is True and not blank(value.get("reason"))
 
 
 def where(rec: Record) -> str:
@@ -165,9 +171,9 @@ def signatures(rec: Record) -> list[tuple[str, Mapping[str, Any]]]:
     """Return ``(pointer, signature)`` for every signature on the record, including an ``approval`` block."""
     out: list[tuple[str, Mapping[str, Any]]] = []
     for i, sig in enumerate(seq(rec.data.get("signatures"))):
-        if isinstance(sig, Mapping):
+        if isinstance(sig, MAPPING):
             out.append((f"/signatures/{i}", sig))
     approval = rec.data.get("approval")
-    if isinstance(approval, Mapping):
+    if isinstance(approval, MAPPING):
         out.append(("/approval", approval))
     return out

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
 from evidence_kit_builtin.record_types import TYPES
-from evidence_kit_builtin.rules._util import get, pairs_in_order, parse_day, parse_when, seq, signatures, where
+from evidence_kit_builtin.rules._util import MAPPING, get, pairs_in_order, parse_day, parse_when, seq, signatures, where
 
 _ALL = frozenset(TYPES) - {"document"}
 
 
 def _walk(value: Any, ptr: str) -> Iterator[tuple[str, str, str]]:
     """Yield ``(pointer, key, string)`` for every string leaf."""
-    if isinstance(value, Mapping):
+    if isinstance(value, MAPPING):
         for k, v in value.items():
             yield from (_walk(v, f"{ptr}/{k}") if not isinstance(v, str) else [(f"{ptr}/{k}", str(k), v)])
     elif isinstance(value, list):
@@ -238,7 +238,7 @@ def procedure_not_in_force(records: RecordSet, ctx: RuleContext) -> Iterator[Fin
     for rec in records.of_type(*_ALL):
         day = record_day(rec)
         for i, ref in enumerate(seq(rec.data.get("procedures"))):
-            if not isinstance(ref, Mapping):
+            if not isinstance(ref, MAPPING):
                 continue
             key = (str(ref.get("doc_number", "")), str(ref.get("rev", "")))
             doc = docs.get(key)
@@ -287,7 +287,7 @@ def training_after_signature(records: RecordSet, ctx: RuleContext) -> Iterator[F
                 k = (who.strip().lower(), *key_rev)
                 done[k] = min(when, done.get(k, when))
     for rec in records.of_type(*_ALL):
-        refs = [r for r in seq(rec.data.get("procedures")) if isinstance(r, Mapping)]
+        refs = [r for r in seq(rec.data.get("procedures")) if isinstance(r, MAPPING)]
         for ptr, sig in signatures(rec):
             signed = parse_when(sig.get("signed_at"))
             if signed is None:

@@ -6,12 +6,12 @@ Cites 21 CFR 820.35(a) and ISO 13485:2016 8.2.2. UDI syntax is checked by the ``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import blank, get, is_explicit_none, parse_day, parse_when, seq, where
+from evidence_kit_builtin.rules._util import MAPPING, blank, get, is_explicit_none, parse_day, parse_when, seq, where
 
 _SCOPE_OPTIONS: dict[str, Any] = {"scope": "all"}
 _SCOPE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {"scope": {"enum": ["all", "required"]}}}
@@ -196,7 +196,7 @@ def reply_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """CMP-07: reply {date} or explicit none."""
     for c in records.of_type("complaint"):
         reply = c.data.get("reply")
-        ok = is_explicit_none(reply) or (isinstance(reply, Mapping) and not blank(reply.get("date")))
+        ok = is_explicit_none(reply) or (isinstance(reply, MAPPING) and not blank(reply.get("date")))
         if _in_scope(c, ctx) and not ok:
             yield ctx.finding(
                 c, field="/reply", message=f"{where(c)} records no reply to the complainant and no explicit none."
@@ -243,7 +243,7 @@ def mdr_decision_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Findi
     """CMP-11: one finding per missing element of the decision."""
     for c in records.of_type("complaint"):
         decision = c.data.get("mdr_decision")
-        if not isinstance(decision, Mapping):
+        if not isinstance(decision, MAPPING):
             yield ctx.finding(c, field="/mdr_decision", message=f"{where(c)} records no MDR reportability decision.")
             continue
         if not isinstance(decision.get("reportable"), bool):

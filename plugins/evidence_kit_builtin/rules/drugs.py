@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
 from evidence_kit_builtin.rules._util import (
+    MAPPING,
     add_work_days,
     blank,
     get,
@@ -182,13 +183,13 @@ _DCMP = {
 def complaint_element_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """DCMP-03: one finding per element; with an unknown reason it is a warning."""
     for c in records.of_type("drug_complaint"):
-        reasons = c.data.get("unknown_reasons") if isinstance(c.data.get("unknown_reasons"), Mapping) else {}
+        reasons = c.data.get("unknown_reasons") if isinstance(c.data.get("unknown_reasons"), MAPPING) else {}
         reply = c.data.get("reply")
-        reply_ok = is_explicit_none(reply) or (isinstance(reply, Mapping) and not blank(reply.get("date")))
+        reply_ok = is_explicit_none(reply) or (isinstance(reply, MAPPING) and not blank(reply.get("date")))
         missing = [k for k in _DCMP if blank(c.data.get(k))] + ([] if reply_ok else ["reply"])
         for key in missing:
             what = _DCMP.get(key, "the reply to the complainant")
-            reason = reasons.get(key) if isinstance(reasons, Mapping) else None
+            reason = reasons.get(key) if isinstance(reasons, MAPPING) else None
             if isinstance(reason, str) and reason.strip():
                 yield ctx.finding(
                     c,

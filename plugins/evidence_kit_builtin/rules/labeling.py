@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import blank, get, parse_when, signatures, where
+from evidence_kit_builtin.rules._util import MAPPING, blank, get, parse_when, signatures, where
 from evidence_kit_builtin.udi_format import parse_udi
 
 ITEMS = {
@@ -56,7 +56,7 @@ def _na_reason(rec: Record, item: str) -> str | None:
     value = rec.data.get("na_justification")
     if isinstance(value, str):
         return value if value.strip() else None
-    if isinstance(value, Mapping):
+    if isinstance(value, MAPPING):
         reason = value.get(item)
         return reason if isinstance(reason, str) and reason.strip() else None
     return None
@@ -173,7 +173,7 @@ def pre_use_check_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Find
     """LBL-03: pre_use_inspection present with result/by/at; mdf_label_rev equals the inspected label_rev."""
     for rec in records.of_type("label_inspection"):
         check = rec.data.get("pre_use_inspection")
-        if not isinstance(check, Mapping):
+        if not isinstance(check, MAPPING):
             yield ctx.finding(rec, field="/pre_use_inspection", message=f"{where(rec)} records no pre-use inspection.")
             continue
         for key in ("result", "by", "at"):

@@ -12,7 +12,7 @@ from typing import Any
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import blank, get, parse_day, seq, where
+from evidence_kit_builtin.rules._util import MAPPING, blank, get, parse_day, seq, where
 
 #: trigger type → field holding the date it was received or detected
 TRIGGER_DATES = {
@@ -44,14 +44,14 @@ def _capa_links(records: RecordSet) -> Iterator[tuple[Record, str, str]]:
             yield rec, f"/capa_ids/{i}", str(ref)
     for audit in records.of_type("internal_audit"):
         for i, finding in enumerate(seq(audit.data.get("findings"))):
-            if isinstance(finding, Mapping):
+            if isinstance(finding, MAPPING):
                 for j, ref in enumerate(seq(finding.get("capa_ids"))):
                     yield audit, f"/findings/{i}/capa_ids/{j}", str(ref)
 
 
 def _triggers(capa: Record) -> Iterator[tuple[int, Mapping[str, Any]]]:
     for i, t in enumerate(seq(capa.data.get("triggers"))):
-        if isinstance(t, Mapping):
+        if isinstance(t, MAPPING):
             yield i, t
 
 
@@ -248,7 +248,7 @@ def audit_finding_no_action(records: RecordSet, ctx: RuleContext) -> Iterator[Fi
     """AUD-IA-02: each audit finding maps to a correction or a CAPA."""
     for audit in records.of_type("internal_audit"):
         for i, finding in enumerate(seq(audit.data.get("findings"))):
-            if isinstance(finding, Mapping) and blank(finding.get("capa_ids")) and blank(finding.get("correction")):
+            if isinstance(finding, MAPPING) and blank(finding.get("capa_ids")) and blank(finding.get("correction")):
                 yield ctx.finding(
                     audit,
                     field=f"/findings/{i}",

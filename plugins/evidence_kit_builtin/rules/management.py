@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from evidence_kit import Finding, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import blank, parse_day, seq, where
+from evidence_kit_builtin.rules._util import MAPPING, blank, parse_day, seq, where
 
 MR_INPUTS = [
     "feedback",
@@ -98,7 +98,7 @@ def review_output_incomplete(records: RecordSet, ctx: RuleContext) -> Iterator[F
             yield ctx.finding(rec, field="/outputs", message=f"{where(rec)} records no outputs (decisions or actions).")
         for i, out in enumerate(outputs):
             for key in ("decision", "owner", "due_date"):
-                if not isinstance(out, Mapping) or blank(out.get(key)):
+                if not isinstance(out, MAPPING) or blank(out.get(key)):
                     yield ctx.finding(
                         rec, field=f"/outputs/{i}/{key}", message=f"{where(rec)}: output {i} has no {key}."
                     )
@@ -107,7 +107,7 @@ def review_output_incomplete(records: RecordSet, ctx: RuleContext) -> Iterator[F
 def _names(value: object) -> set[str]:
     out = set()
     for p in value if isinstance(value, list) else ():
-        name = p.get("name") if isinstance(p, Mapping) else p
+        name = p.get("name") if isinstance(p, MAPPING) else p
         if isinstance(name, str) and name.strip():
             out.add(" ".join(name.lower().split()))
     return out

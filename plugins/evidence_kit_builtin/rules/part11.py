@@ -15,7 +15,7 @@ from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hook
 from evidence_kit.contracts import FunctionRule
 from evidence_kit.model import canonical_json
 from evidence_kit_builtin.record_types import TYPES
-from evidence_kit_builtin.rules._util import blank, get, has_zone, parse_when, seq, show, signatures, where
+from evidence_kit_builtin.rules._util import MAPPING, blank, get, has_zone, parse_when, seq, show, signatures, where
 
 _ALL = frozenset(TYPES) - {"document"}
 _SIG = ("21 CFR 11.50(a)", "21 CFR 820.35", "ISO 13485:2016 4.2.5")
@@ -303,7 +303,7 @@ def _all_signatures(records: RecordSet) -> list[tuple[Record, str, Mapping[str, 
 
 
 def _trail(rec: Any) -> list[tuple[int, Mapping[str, Any]]]:
-    return [(i, e) for i, e in enumerate(seq(rec.data.get("audit_trail"))) if isinstance(e, Mapping)]
+    return [(i, e) for i, e in enumerate(seq(rec.data.get("audit_trail"))) if isinstance(e, MAPPING)]
 
 
 @rule(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from evidence_kit import Finding, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import blank, get, where
+from evidence_kit_builtin.rules._util import MAPPING, blank, get, where
 
 
 def _required(code: str, title: str, clause: str, field: str, what: str, hint: str) -> FunctionRule:
@@ -142,7 +142,7 @@ def complaint_link_dangling(records: RecordSet, ctx: RuleContext) -> Iterator[Fi
     """is_complaint=true needs complaint_id naming a complaint in the bundle."""
     for s in records.of_type("servicing"):
         ev = s.data.get("complaint_evaluation")
-        if not isinstance(ev, Mapping) or ev.get("is_complaint") is not True:
+        if not isinstance(ev, MAPPING) or ev.get("is_complaint") is not True:
             continue
         cid = ev.get("complaint_id")
         if blank(cid) or records.get(str(cid), "complaint") is None:
