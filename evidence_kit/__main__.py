@@ -1,5 +1,5 @@
 """``python -m evidence_kit`` runs the command-line tool."""
 
-from evidence_kit.cli import main
+from evidence_kit.cli import console
 
-raise SystemExit(main())
+console()

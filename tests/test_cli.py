@@ -180,6 +180,20 @@ def test_python_dash_m(tmp_path):
     assert proc.returncode == 0 and "evidence-kit" in proc.stdout
 
 
+def test_console_exit_flushes_the_whole_report_and_keeps_the_exit_code(tmp_path):
+    """The command ends with os._exit (no teardown of the run): stdout must be complete and the code kept."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "evidence_kit", "validate", str(EXAMPLE), "-q", "--format", "json", "--no-cache"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert proc.returncode == ExitCode.FINDINGS, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["record_count"] == len(report["records"]) > 0
+    proc = subprocess.run([*cmd[:4], str(tmp_path / "missing")], capture_output=True, text=True, check=False)
+    assert proc.returncode == ExitCode.USAGE and "does not exist" in proc.stderr
+
+
 def test_inputs_never_modified(cli, make_bundle, tmp_path):
     bundle = _bundle(make_bundle)
     before = {p: p.read_bytes() for p in bundle.rglob("*") if p.is_file()}

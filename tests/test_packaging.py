@@ -28,5 +28,5 @@ def test_wheel_contents(tmp_path):
         assert must in names, must
     meta = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(meta).decode()
-    assert "evidence-kit = evidence_kit.cli:main" in text
+    assert "evidence-kit = evidence_kit.cli:console" in text
     assert not any(n.startswith(("tests/", "example_bundle/")) for n in names)
