@@ -15,7 +15,8 @@ type, options). Any change to one of them is a miss.
 
 **Storage.** One file per entry, ``<dir>/v4/<key[:2]>/<key>.json`` (record-rule entries under
 ``<dir>/v4/rules/``): a first line holding the
-SHA-256 of the body, then the body as JSON. Entries are written to a temporary file and moved into
+SHA-256 of the rest, then the entry as one line of JSON, then the record digests' report lines as they
+are (see :meth:`FileCache._write`). Entries are written to a temporary file and moved into
 place with ``os.replace``, so a crash never leaves a torn entry under the final name; an entry that
 is damaged anyway (a power loss before the data reached the disk, a disk error, a hand edit) fails
 its checksum, is ignored and is rebuilt. JSON, not pickle: a cache directory someone else can write
@@ -32,7 +33,7 @@ import contextlib
 import dataclasses
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -205,26 +206,37 @@ class FileCache:
     def _path(self, key: str, kind: str = "") -> Path:
         return self.root / f"v{CACHE_FORMAT}" / kind / key[:2] / f"{key}.json"
 
-    def _read(self, key: str, decoder: Callable[[dict[str, Any]], T], kind: str = "") -> T | None:
+    def _read(self, key: str, decoder: Callable[[dict[str, Any], bytes], T], kind: str = "") -> T | None:
         """Return the decoded entry, or None when it is missing or damaged (a damaged entry counts)."""
         try:
             raw = self._path(key, kind).read_bytes()
         except OSError:
             return None
-        check, _, body = raw.partition(b"\n")
+        start = raw.find(b"\n") + 1
+        end = raw.find(b"\n", start)
         try:
-            if hashlib.sha256(body).hexdigest().encode() != check:
+            if (
+                start == 0
+                or end < 0
+                or hashlib.sha256(memoryview(raw)[start:]).hexdigest().encode() != raw[: start - 1]
+            ):
                 raise ValueError("checksum mismatch")
-            return decoder(orjson.loads(body))
+            return decoder(orjson.loads(memoryview(raw)[start:end]), raw[end + 1 :])
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):  # orjson's errors subclass these
             self.damaged += 1
             return None
 
-    def _write(self, key: str, data: dict[str, Any], kind: str = "") -> None:
-        """Write an entry atomically; data that is not plain JSON is simply not cached."""
+    def _write(self, key: str, data: dict[str, Any], kind: str = "", lines: Sequence[str] = ()) -> None:
+        """Write an entry atomically; data that is not plain JSON (or text UTF-8 cannot hold) is simply not cached.
+
+        An entry is three parts, one after the other: the SHA-256 of what follows, a newline, ``data``
+        as compact JSON (which never holds a raw newline), a newline, and ``lines`` joined by newlines
+        as they are: the record digests' report lines, which would otherwise be escaped as JSON strings
+        and unescaped again on every read.
+        """
         try:
-            body = orjson.dumps(data, option=PLAIN_JSON)
-        except TypeError:  # not plain JSON data (orjson.JSONEncodeError is a TypeError)
+            body = orjson.dumps(data, option=PLAIN_JSON) + b"\n" + "\n".join(lines).encode("utf-8")
+        except (TypeError, UnicodeEncodeError):  # not plain JSON data (orjson.JSONEncodeError is a TypeError)
             return
         entry = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         with contextlib.suppress(OSError):  # a read-only or full cache directory only costs speed
@@ -232,7 +244,7 @@ class FileCache:
 
     def load(self, key: str) -> FileResult | None:
         """Return the cached result, or None when it is missing or damaged."""
-        result = self._read(key, decode)
+        result = self._read(key, _decode_entry)
         if result is None:
             self.misses += 1
         else:
@@ -241,7 +253,8 @@ class FileCache:
 
     def store(self, key: str, result: FileResult) -> None:
         """Write an entry atomically (its record-rule findings are stored apart, by :meth:`store_rules`)."""
-        self._write(key, encode(dataclasses.replace(result, rule_findings=[])))
+        data = encode(dataclasses.replace(result, rule_findings=[]))
+        self._write(key, data, lines=data.pop("d"))
 
     @staticmethod
     def rules_key(file_key: str, rules: RecordRules) -> str:
@@ -250,11 +263,17 @@ class FileCache:
 
     def load_rules(self, key: str) -> RuleResults | None:
         """Return a file's cached record-rule results, or None."""
-        return self._read(key, decode_rules, "rules")
+        return self._read(key, lambda data, _: decode_rules(data), "rules")
 
     def store_rules(self, key: str, results: RuleResults) -> None:
         """Write a file's record-rule results atomically."""
         self._write(key, encode_rules(results), "rules")
+
+
+def _decode_entry(data: dict[str, Any], lines: bytes) -> FileResult:
+    """Rebuild a cached FileResult: the JSON part, and the record digests' lines that follow it."""
+    data["d"] = lines.decode("utf-8").split("\n") if lines else []
+    return decode(data)
 
 
 def _cacheable(rel: str, path: Path, config: Config) -> bool:

@@ -234,10 +234,15 @@ def record_day(rec: Record) -> dt.date | None:
 def procedure_not_in_force(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Record date ∈ [effective_date, superseded_date) of each cited revision present in the bundle."""
     docs = revisions(records)
+    if not docs:  # nothing to compare with: no revision can be missing or out of force
+        return
     numbers = {n for n, _ in docs}
     for rec in records.of_type(*_ALL):
+        refs = seq(rec.data.get("procedures"))
+        if not refs:
+            continue
         day = record_day(rec)
-        for i, ref in enumerate(seq(rec.data.get("procedures"))):
+        for i, ref in enumerate(refs):
             if not isinstance(ref, MAPPING):
                 continue
             key = (str(ref.get("doc_number", "")), str(ref.get("rev", "")))

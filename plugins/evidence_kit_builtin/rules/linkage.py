@@ -12,18 +12,18 @@ from typing import Any
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import MAPPING, blank, get, parse_day, seq, where
+from evidence_kit_builtin.rules._util import MAPPING, blank, parse_day, seq, where
 
 #: trigger type → field holding the date it was received or detected
 TRIGGER_DATES = {
-    "complaint": "/received_date",
-    "nonconformance": "/detected_at",
-    "internal_audit": "/report_date",
-    "drug_deviation": "/opened_at",
-    "servicing": "/service_date",
-    "correction_removal": "/action_initiated",
-    "drug_complaint": "/received_date",
-    "management_review": "/review_date",
+    "complaint": "received_date",
+    "nonconformance": "detected_at",
+    "internal_audit": "report_date",
+    "drug_deviation": "opened_at",
+    "servicing": "service_date",
+    "correction_removal": "action_initiated",
+    "drug_complaint": "received_date",
+    "management_review": "review_date",
 }
 #: types whose records carry capa_ids at the top level (complaints are handled by the complaints pack)
 _LINKERS = ("nonconformance", "drug_deviation", "correction_removal")
@@ -31,7 +31,7 @@ _CITES = ("ISO 13485:2016 8.5.2(a)", "ISO 13485:2016 8.3", "ISO 13485:2016 8.2.4
 
 
 def _trigger_day(rec: Record) -> dt.date | None:
-    day = parse_day(get(rec.data, TRIGGER_DATES.get(rec.type, "/created_at")))
+    day = parse_day(rec.data.get(TRIGGER_DATES.get(rec.type, "created_at")))
     if day is None and rec.type == "internal_audit":
         day = parse_day(rec.data.get("audit_date"))
     return day
@@ -85,8 +85,10 @@ def _pair_list(records: RecordSet) -> list[tuple[Record, Record, str, dt.date, d
             pairs.append((target, source, f"{source.id} {ptr}"))
     for capa, trig, via in pairs:
         key = (capa.id, trig.type, trig.id)
+        if key in seen:
+            continue
         opened, day = parse_day(capa.data.get("opened_at")), _trigger_day(trig)
-        if key in seen or opened is None or day is None:
+        if opened is None or day is None:
             continue
         seen.add(key)
         out.append((capa, trig, via, opened, day))
