@@ -180,10 +180,12 @@ def ingest_all(
     # still cancel them. So a slow-starting worker costs nothing, and only the blocks a worker
     # really did cross a process boundary (rebuilding their records here is the price of that).
     # Between its own blocks the parent also decodes what the workers have finished, so little is
-    # left to decode once the queue is empty.
+    # left to decode once the queue is empty. Blocks are small (64 per process): the pool hands each
+    # worker its next block before the current one is done, so up to two blocks a worker holds can no
+    # longer be taken back, and the parent waits for them at the end.
     global _forked_from
     jobs = min(jobs, len(files))
-    size = max(1, len(files) // (jobs * 16))
+    size = max(1, len(files) // (jobs * 64))
     blocks = [files[i : i + size] for i in range(0, len(files), size)]
     _forked_from = (registry, validator)
     pool = cf.ProcessPoolExecutor(

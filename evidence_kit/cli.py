@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -11,11 +12,9 @@ import traceback
 from collections.abc import Iterator, Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from evidence_kit import __version__
 from evidence_kit._api import analyse, build_binder, prepare, run
@@ -30,6 +29,9 @@ from evidence_kit.errors import BundleError, ConfigError, EvidenceKitError, Plug
 from evidence_kit.model import Report, Severity
 from evidence_kit.reports import report_to_json
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 
 class ExitCode(IntEnum):
     """Documented exit codes; data problems and tool failures never share one."""
@@ -42,7 +44,12 @@ class ExitCode(IntEnum):
     NO_INPUT = 5  #: the bundle holds no readable records
 
 
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
+@functools.cache
+def _stderr() -> Console:
+    """The styled stderr console (rich is imported on first use: ~50 ms that a quiet, clean run never needs)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class _Fail(Exception):
@@ -77,16 +84,16 @@ def _handle_errors() -> Iterator[None]:
     except _Fail:
         raise
     except Exception as exc:
-        _err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}")
-        _err.print(traceback.format_exc(), markup=False)
-        _err.print("This is a bug in evidence-kit or a plugin; please report it with the traceback above.")
+        _stderr().print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}")
+        _stderr().print(traceback.format_exc(), markup=False)
+        _stderr().print("This is a bug in evidence-kit or a plugin; please report it with the traceback above.")
         raise _Fail(ExitCode.INTERNAL) from exc
 
 
 def _report_error(exc: EvidenceKitError, code: ExitCode) -> None:
-    _err.print(f"[red]error:[/red] {exc}", markup=True)
+    _stderr().print(f"[red]error:[/red] {exc}", markup=True)
     if exc.hint:
-        _err.print(f"hint: {exc.hint}", markup=False)
+        _stderr().print(f"hint: {exc.hint}", markup=False)
     raise _Fail(code) from exc
 
 
@@ -95,7 +102,9 @@ def _progress(quiet: bool, label: str) -> Iterator[Any]:
     if quiet:
         yield None
         return
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=_err, transient=True) as bar:
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=_stderr(), transient=True) as bar:
         task = bar.add_task(label)
         yield lambda rel: bar.update(task, description=f"{label} {rel}")
 
@@ -216,7 +225,7 @@ def validate(
             write_text_atomic(write_baseline, report_to_json(result.report))
         if result.cache and not quiet:
             c = result.cache
-            _err.print(f"cache: {c.hits} files reused, {c.misses} parsed ({c.damaged} damaged entries rebuilt)")
+            _stderr().print(f"cache: {c.hits} files reused, {c.misses} parsed ({c.damaged} damaged entries rebuilt)")
         renderer = result.registry.formats.get(fmt)
         if renderer is None:
             raise ConfigError(
