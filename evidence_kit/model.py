@@ -319,7 +319,10 @@ class RecordDigest:
     @classmethod
     def from_line(cls, line: str) -> RecordDigest:
         """Read a digest back from :meth:`to_line` (or from a report's ``records`` entry)."""
-        return cls(**json.loads(line))
+        try:
+            return cls(**orjson.loads(line))
+        except orjson.JSONDecodeError:  # what orjson refuses (a lone surrogate escape), the stdlib reads
+            return cls(**json.loads(line))
 
 
 class RecordDigests(Sequence[RecordDigest]):
@@ -344,7 +347,7 @@ class RecordDigests(Sequence[RecordDigest]):
 
     def _parsed(self) -> tuple[RecordDigest, ...]:
         if self._digests is None:
-            self._digests = tuple(RecordDigest(**orjson.loads(line)) for line in self.lines)
+            self._digests = tuple(RecordDigest.from_line(line) for line in self.lines)
         return self._digests
 
     def __len__(self) -> int:
