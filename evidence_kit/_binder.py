@@ -46,6 +46,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -206,15 +207,23 @@ def bundle_digest(inputs: Sequence[Any]) -> str:
     return h.hexdigest()
 
 
-def manifest(run: Run, records: Sequence[Record]) -> dict[str, Any]:
-    """Return the integrity manifest: SHA-256 of every input file and of every bound record."""
+def manifest(run: Run, records: Sequence[Record], digests: Sequence[str] | None = None) -> dict[str, Any]:
+    """Return the integrity manifest: SHA-256 of every input file and of every bound record.
+
+    ``digests`` are the records' :meth:`Record.digest`, when already computed.
+    """
+    if digests is None:
+        digests = [r.digest() for r in records]
     return {
         "bundle_digest": bundle_digest(run.report.inputs),
         "inputs": [
             {"file": o.file, "sha256": o.sha256, "bound": o.bound, "excluded_by": o.excluded_by}
             for o in run.report.inputs
         ],
-        "records": [{"type": r.type, "id": r.id, "file": r.location.file, "sha256": r.digest()} for r in records],
+        "records": [
+            {"type": r.type, "id": r.id, "file": r.location.file, "sha256": d}
+            for r, d in zip(records, digests, strict=True)
+        ],
     }
 
 
@@ -467,41 +476,54 @@ def _keep_original(rec: Record) -> bool:
     return any(rec.data.get(k) for k in ("active_content", "signatures", "repaired", "encrypted"))
 
 
-# -- record summaries, in a second process while the main one opens the sources ---------------------------
+# -- generated pages and the report, in a second process while the main one opens the sources -------------
 
 CHUNK = 200  #: records per summaries document: the unit of work shared between the two processes
-_PENDING: list[RecordView] = []
+_JOBS: list[Callable[[], Any]] = []
 
 
-def _render_chunk(i: int) -> tuple[bytes, list[int], list[Link]]:
-    return render_records("Record summaries", _PENDING[i * CHUNK : (i + 1) * CHUNK])
+def _run_job(i: int) -> Any:
+    return _JOBS[i]()
 
 
-def _render_summaries(
+def _report_json(report: Any) -> tuple[bytes, bytes]:
+    """Return the report as compact JSON, and Flate-compressed (it is embedded as evidence-kit-report.json)."""
+    # compact: the indented encoder is pure Python and costs seconds on big reports
+    data = json.dumps(report_to_dict(report), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return data, zlib.compress(data)
+
+
+def _render_parallel(
     plan: Plan, out: pikepdf.Pdf, shared: dict[Any, pikepdf.Object], fonts: pikepdf.Dictionary, workers: int
 ) -> list[Any]:
-    """Open the sources and render the record summaries, in ``CHUNK``-record documents; return those.
+    """Open the sources, and meanwhile run the work that needs no page numbers; return its results.
 
-    With two workers a forked process renders the chunks from the first, while this one opens the sources
-    and then renders chunks from the last until the two meet. The chunks are the same either way, so the
-    binder is byte-identical whatever the worker count.
+    That work is the report's JSON, the manifest pages (appendices and manifest) and the record summaries in
+    ``CHUNK``-record documents, in that order. With two workers a forked process takes the jobs from the first,
+    while this one opens the sources and then takes jobs from the last until the two meet. The jobs are the
+    same either way, so the binder is byte-identical whatever the worker count.
     """
-    global _PENDING
-    _PENDING = [e.view for e in plan.entries]
-    n = -(-len(_PENDING) // CHUNK)
+    global _JOBS
+    views = [e.view for e in plan.entries]
+    _JOBS = [
+        partial(_report_json, plan.run.report),
+        partial(_render_manifest, plan),
+        *(partial(render_records, "Record summaries", views[i : i + CHUNK]) for i in range(0, len(views), CHUNK)),
+    ]
+    n = len(_JOBS)
     done: list[Any] = [None] * n
     try:
-        if len(_PENDING) >= PARALLEL_MIN and workers >= 2 and "fork" in mp.get_all_start_methods():
+        if len(views) >= PARALLEL_MIN and workers >= 2 and "fork" in mp.get_all_start_methods():
             with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
-                futures = [pool.submit(_render_chunk, i) for i in range(n)]
+                futures = [pool.submit(_run_job, i) for i in range(n)]
                 _open_sources(plan, out, shared, fonts)
                 _mark("open + copy sources (overlapped)")
                 for i in reversed(range(n)):  # FIFO: once one has started, every earlier one has too
                     if not futures[i].cancel():
                         break
-                    done[i] = _render_chunk(i)
+                    done[i] = _run_job(i)
                 stolen = sum(1 for d in done if d is not None)
-                _mark(f"summaries ({stolen} of {n} chunks here)")
+                _mark(f"summaries ({stolen} of {n} jobs here)")
                 for i, f in enumerate(futures):
                     if done[i] is None:
                         done[i] = f.result()
@@ -509,10 +531,10 @@ def _render_summaries(
         else:
             _open_sources(plan, out, shared, fonts)
             _mark("open + copy sources")
-            done = [_render_chunk(i) for i in range(n)]
+            done = [_run_job(i) for i in range(n)]
             _mark("summaries")
     finally:
-        _PENDING = []
+        _JOBS = []
     return done
 
 
@@ -797,7 +819,8 @@ def _page_sort(plan: Plan) -> Callable[[str], int]:
     return lambda key: plan.pages_of.get(key, 0)
 
 
-def _render_back(plan: Plan) -> tuple[bytes, list[Link], dict[str, int]]:
+def _render_manifest(plan: Plan) -> tuple[bytes, list[Link], dict[str, int]]:
+    """Render the back matter that needs no page numbers: the profile's appendices and the manifest."""
     w = PageWriter("Back matter")
     for i, (title, body) in enumerate(plan.appendices):
         w.new_page(anchor=f"app:{i}")
@@ -834,6 +857,12 @@ def _render_back(plan: Plan) -> tuple[bytes, list[Link], dict[str, int]]:
         [Row((e.rec.id, e.rec.type, e.view.record_sha256), target=e.key) for e in plan.entries],
         size=7,
     )
+    return w.finish(), w.links, w.anchors
+
+
+def _render_index(plan: Plan) -> tuple[bytes, list[Link], dict[str, int]]:
+    """Render the index (after the body is placed: it gives page labels)."""
+    w = PageWriter("Index")
     w.new_page(anchor="index")
     w.heading("Index")
     order = _page_sort(plan)
@@ -1092,7 +1121,7 @@ def write_binder(
         _mark("analyses (gap map, readiness)")
     try:
         _build(plan, output, workers)
-        _mark("attachments + save")
+        _mark("release")
     finally:
         for _, _, apdf in plan.analyses:
             apdf.close()
@@ -1122,7 +1151,9 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         ),
     )
     _mark("plan")
-    chunks = _render_summaries(plan, out, shared, fonts, workers)
+    report_json, (manifest_bytes, manifest_links, manifest_anchors), *chunks = _render_parallel(
+        plan, out, shared, fonts, workers
+    )
     counts = [c for _, cs, _ in chunks for c in cs]
     summary_links: list[Link] = []
     offset = 0
@@ -1153,11 +1184,15 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
     for sec in reversed(plan.sections):  # an empty section points at the next non-empty one (or the back matter)
         nxt = plan.pages_of.setdefault(f"s:{sec.key}", nxt)
     _mark("front dry run + placement")
-    back_bytes, back_links, back_anchors = _render_back(plan)
-    back = pikepdf.open(io.BytesIO(back_bytes))
-    back_pages = _leaf_pages(back)
-    for key, p in back_anchors.items():
+    index_bytes, index_links, index_anchors = _render_index(plan)
+    back = [pikepdf.open(io.BytesIO(manifest_bytes)), pikepdf.open(io.BytesIO(index_bytes))]
+    back_pages = [*_leaf_pages(back[0]), *_leaf_pages(back[1])]
+    manifest_count = len(back_pages) - len(_leaf_pages(back[1]))
+    for key, p in manifest_anchors.items():
         plan.pages_of[key] = body_end + p
+    for key, p in index_anchors.items():
+        plan.pages_of[key] = body_end + manifest_count + p
+    back_links = [*manifest_links, *(replace(lk, page=lk.page + manifest_count) for lk in index_links)]
     plan.total = body_end + len(back_pages)
     # pass 2: the front matter with real page labels (same layout, so the same page count)
     _mark("back matter")
@@ -1208,23 +1243,37 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
 
         _mark("merge")
 
-        # links
-        def dest(key: str) -> pikepdf.Array:
-            return pikepdf.Array([page_objs[plan.pages_of[key]], pikepdf.Name.Fit])
+        # links; a page's [page /Fit] destination is one object, shared by its links and outline items
+        fit, no_border, annot, link_type = (
+            pikepdf.Name.Fit,
+            pikepdf.Array([0, 0, 0]),
+            pikepdf.Name.Annot,
+            pikepdf.Name.Link,
+        )
+        dests: dict[int, pikepdf.Array] = {}
+
+        def dest(page: int) -> pikepdf.Array:
+            arr = dests.get(page)
+            if arr is None:
+                dests[page] = arr = pikepdf.Array([page_objs[page], fit])
+            return arr
 
         annots: dict[int, list[pikepdf.Object]] = {}
 
         def link(page_index: int, lk: Link) -> None:
-            if lk.target not in plan.pages_of:
+            target = plan.pages_of.get(lk.target)
+            if target is None:
                 return
             annots.setdefault(page_index, []).append(
                 out.make_indirect(
                     pikepdf.Dictionary(
-                        Type=pikepdf.Name.Annot,
-                        Subtype=pikepdf.Name.Link,
-                        Rect=pikepdf.Array([round(v, 2) for v in lk.rect]),
-                        Border=pikepdf.Array([0, 0, 0]),
-                        Dest=dest(lk.target),
+                        {
+                            "/Type": annot,
+                            "/Subtype": link_type,
+                            "/Rect": pikepdf.Array([round(v, 2) for v in lk.rect]),
+                            "/Border": no_border,
+                            "/Dest": dest(target),
+                        }
                     )
                 )
             )
@@ -1257,46 +1306,46 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             digests.append(_stamp_page(out, obj, geo, ops, fonts, patched))
 
         _mark("stamps")
+
         # outline: front matter, sections -> record types -> records (-> source files), appendices
-        with out.open_outline() as outline:
+        def item(title: str, key_or_page: str | int) -> _Item:
+            return _Item(title, plan.pages_of[key_or_page] if isinstance(key_or_page, str) else key_or_page)
 
-            def item(title: str, key_or_page: str | int) -> pikepdf.OutlineItem:
-                page = plan.pages_of[key_or_page] if isinstance(key_or_page, str) else key_or_page
-                return pikepdf.OutlineItem(title, pikepdf.Array([page_objs[page], pikepdf.Name.Fit]))
-
-            root = [
-                item("Cover", "cover"),
-                item("Readiness summary", "readiness"),
-                item("Table of contents", "toc"),
-                item("Exceptions", "exceptions"),
-            ]
-            logs = item("Logs", "log:complaint")
-            logs.children.extend(item(title, key) for _, title, key in LOGS)
-            root.append(logs)
-            root.extend(item(title, f"an:{i}") for i, (_, title, _) in enumerate(plan.analyses))
-            by_type: dict[str, list[Entry]] = {}
-            for e in plan.entries:
-                by_type.setdefault(e.type_key, []).append(e)
-            for sec in plan.sections:
-                if not any(c.records for c in sec.children):  # listed, so the outline shows every area
-                    root.append(item(f"{sec.title} (no records)", f"s:{sec.key}"))
-                    continue
-                s_item = item(sec.title, f"s:{sec.key}")
-                for child in sec.children:
-                    t_item = item(plan.child_title(child), f"t:{child.key}")
-                    for e in by_type.get(child.key, ()):
-                        r_item = item(e.rec.id, e.key)
-                        p = e.first_page + e.gen_count
-                        for s in e.sources:
-                            if s.pages:
-                                r_item.children.append(item(s.file, p))
-                                p += len(s.pages)
-                        t_item.children.append(r_item)
-                    s_item.children.append(t_item)
-                root.append(s_item)
-            root.extend(item(title, f"app:{i}") for i, (title, _) in enumerate(plan.appendices))
-            root += [item("Integrity manifest", "manifest"), item("Index", "index")]
-            outline.root.extend(root)
+        root = [
+            item("Cover", "cover"),
+            item("Readiness summary", "readiness"),
+            item("Table of contents", "toc"),
+            item("Exceptions", "exceptions"),
+        ]
+        logs = item("Logs", "log:complaint")
+        logs.children.extend(item(title, key) for _, title, key in LOGS)
+        root.append(logs)
+        root.extend(item(title, f"an:{i}") for i, (_, title, _) in enumerate(plan.analyses))
+        by_type: dict[str, list[Entry]] = {}
+        for e in plan.entries:
+            by_type.setdefault(e.type_key, []).append(e)
+        for sec in plan.sections:
+            if not any(c.records for c in sec.children):  # listed, so the outline shows every area
+                root.append(item(f"{sec.title} (no records)", f"s:{sec.key}"))
+                continue
+            s_item = item(sec.title, f"s:{sec.key}")
+            for child in sec.children:
+                t_item = item(plan.child_title(child), f"t:{child.key}")
+                for e in by_type.get(child.key, ()):
+                    r_item = item(e.rec.id, e.key)
+                    p = e.first_page + e.gen_count
+                    for s in e.sources:
+                        if s.pages:
+                            r_item.children.append(item(s.file, p))
+                            p += len(s.pages)
+                    t_item.children.append(r_item)
+                s_item.children.append(t_item)
+            root.append(s_item)
+        root.extend(item(title, f"app:{i}") for i, (title, _) in enumerate(plan.appendices))
+        root += [item("Integrity manifest", "manifest"), item("Index", "index")]
+        outlines = out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines, Count=_count(root)))
+        _write_outline(out, outlines, root, dest)
+        out.Root.Outlines = outlines
         # what the manifest seals about the binder, from what was just built (reading it back costs seconds)
         layout = {"page_count": total, "page_sha256": digests, "outline": _titles(root)}
 
@@ -1307,46 +1356,50 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         )
         out.Root.PageMode = pikepdf.Name.UseOutlines
         _mark("outline + labels")
-        _attach_and_save(plan, out, output, layout)
+        _attach_and_save(plan, out, output, layout, report_json)
+        _mark("attachments + save")
         del front_pages, back_objs
     finally:
-        for d in (*summaries, front, back):
+        for d in (*summaries, front, *back):
             d.close()
+        _mark("close docs")
 
 
-def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path, layout: dict[str, Any]) -> None:
+def _attach_and_save(
+    plan: Plan, out: pikepdf.Pdf, output: Path, layout: dict[str, Any], report_json: tuple[bytes, bytes]
+) -> None:
     run, config, report = plan.run, plan.run.config, plan.run.report
     when = _pdf_date(config.as_of)
     wanted = {e.rec.location.file for e in plan.entries} | {a for e in plan.entries for a in e.rec.attachments}
     originals = {e.rec.location.file for e in plan.entries if e.rec.type == "document" and _keep_original(e.rec)}
     for o in report.inputs:
         if o.bound and o.file in wanted and (not o.file.lower().endswith(".pdf") or o.file in originals):
+            raw = (config.bundle / o.file).read_bytes()
             out.attachments[o.file] = _attachment(
                 out,
-                (config.bundle / o.file).read_bytes(),
+                raw,
+                zlib.compress(raw),
                 filename=o.file,
                 description=f"Original export, SHA-256 {o.sha256}",
                 mime_type=_mime(o.file),
                 creation_date=when,
                 mod_date=when,
             )
-    sealed = manifest(run, [e.rec for e in plan.entries])
+    sealed = manifest(run, [e.rec for e in plan.entries], [e.view.record_sha256 for e in plan.entries])
     sealed["binder"] = layout
-    for name, data, desc in (
+    sealed_json = json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode()
+    for name, (data, packed), desc in (
         (
             "evidence-kit-manifest.json",
-            json.dumps(sealed, sort_keys=True, separators=(",", ":")),
+            (sealed_json, zlib.compress(sealed_json)),
             "SHA-256 of every input file and every record",
         ),
-        (  # compact: the indented encoder is pure Python and costs seconds on big reports
-            "evidence-kit-report.json",
-            json.dumps(report_to_dict(report), sort_keys=True, separators=(",", ":"), ensure_ascii=False),
-            "The validation report",
-        ),
+        ("evidence-kit-report.json", report_json, "The validation report"),
     ):
         out.attachments[name] = _attachment(
             out,
-            data.encode(),
+            data,
+            packed,
             filename=name,
             mime_type="application/json",
             description=desc,
@@ -1374,10 +1427,10 @@ def _attach_and_save(plan: Plan, out: pikepdf.Pdf, output: Path, layout: dict[st
             fh.write(plan.sign(buf.getvalue()))
 
 
-def _attachment(out: pikepdf.Pdf, data: bytes, **kwargs: Any) -> pikepdf.AttachedFileSpec:
-    """Return an embedded file of ``data``, Flate-compressed here (:func:`_save` leaves stream data as it is)."""
+def _attachment(out: pikepdf.Pdf, data: bytes, packed: bytes, **kwargs: Any) -> pikepdf.AttachedFileSpec:
+    """Return an embedded file of ``data``, stored as ``packed``: its Flate compression (``_save`` compresses none)."""
     spec = pikepdf.AttachedFileSpec(out, data, **kwargs)
-    spec.obj.EF.F.write(zlib.compress(data), filter=_FLATE)  # /Params keep the size and MD5 of ``data``
+    spec.obj.EF.F.write(packed, filter=_FLATE)  # /Params keep the size and MD5 of ``data``
     return spec
 
 
@@ -1414,7 +1467,57 @@ def _outline_titles(pdf: pikepdf.Pdf) -> list[str]:
         return _titles(outline.root)
 
 
-def _titles(items: Sequence[pikepdf.OutlineItem]) -> list[str]:
+@dataclass
+class _Item:
+    """One outline item as built: its title, the page it opens, its children."""
+
+    title: str
+    page: int
+    children: list[_Item] = field(default_factory=list)
+    count: int = 0  #: open descendants (the outline's /Count)
+
+
+def _count(items: Sequence[_Item]) -> int:
+    """Set each item's ``count`` (its descendants, all open) and return ``items``' own /Count."""
+    total = 0
+    for it in items:
+        it.count = _count(it.children)
+        total += 1 + it.count
+    return total
+
+
+def _write_outline(
+    out: pikepdf.Pdf, parent: pikepdf.Object, items: Sequence[_Item], dest: Callable[[int], pikepdf.Array]
+) -> None:
+    """Write ``items`` under ``parent`` as outline dictionaries, every item open (as pikepdf's outline writes them).
+
+    Each item is made with its /Title, /Dest, /Parent, /Prev and /Count (set by :func:`_count`) at once; /Next,
+    /First and /Last follow.
+    """
+    prev: pikepdf.Object | None = None
+    first: pikepdf.Object | None = None
+    for it in items:
+        d: dict[str, Any] = {
+            "/Title": it.title,
+            "/Dest": dest(it.page),
+            "/Parent": parent,
+            "/Count": it.count,
+        }
+        if prev is not None:
+            d["/Prev"] = prev
+        obj = out.make_indirect(pikepdf.Dictionary(d))
+        if prev is None:
+            first = obj
+        else:
+            prev.Next = obj
+        if it.children:
+            _write_outline(out, obj, it.children, dest)
+        prev = obj
+    if first is not None:
+        parent.First, parent.Last = first, prev
+
+
+def _titles(items: Sequence[Any]) -> list[str]:
     """Return the outline's titles in reading order (each item, then its children)."""
     titles: list[str] = []
     stack = list(reversed(items))
