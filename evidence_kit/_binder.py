@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import gc
 import hashlib
 import io
@@ -46,7 +47,6 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -506,9 +506,12 @@ def _render_parallel(
     global _JOBS
     views = [e.view for e in plan.entries]
     _JOBS = [
-        partial(_report_json, plan.run.report),
-        partial(_render_manifest, plan),
-        *(partial(render_records, "Record summaries", views[i : i + CHUNK]) for i in range(0, len(views), CHUNK)),
+        functools.partial(_report_json, plan.run.report),
+        functools.partial(_render_manifest, plan),
+        *(
+            functools.partial(render_records, "Record summaries", views[i : i + CHUNK])
+            for i in range(0, len(views), CHUNK)
+        ),
     ]
     n = len(_JOBS)
     done: list[Any] = [None] * n
@@ -981,6 +984,15 @@ def _box(shared: dict[Any, pikepdf.Object], corners: tuple[float, float, float, 
     return arr
 
 
+_ZEROS = str.maketrans("123456789", "000000000")
+
+
+@functools.lru_cache(maxsize=1024)
+def _width(text: str, font: str) -> float:
+    """Return the width of ``text`` in the stamp's 7-point ``font`` (a page's record id repeats on its pages)."""
+    return float(stringWidth(text, font, 7.0))
+
+
 def _stamp_ops(geo: Geometry, left: str, mid: str, right: str, marks: str) -> bytes:
     """Return the content that writes the stamp into the band at the page's visual bottom."""
     llx, lly, urx, ury, rot, _, _ = geo
@@ -997,8 +1009,8 @@ def _stamp_ops(geo: Geometry, left: str, mid: str, right: str, marks: str) -> by
 
     size = 7.0
     margin = min(36.0, vw * 0.06)
-    rw = stringWidth(right, "Helvetica", size)
-    mw = stringWidth(mid, "Helvetica", size)
+    rw = _width(right, "Helvetica")
+    mw = _width(mid.translate(_ZEROS), "Helvetica")  # "page n of N": Helvetica's digits are all one width
     ops = (
         f"q 0.25 g BT /EKStamp {size} Tf {at(margin, 11)} (".encode()
         + _esc(left)
@@ -1009,7 +1021,7 @@ def _stamp_ops(geo: Geometry, left: str, mid: str, right: str, marks: str) -> by
         + b") Tj"
     )
     if marks:  # CONFIDENTIAL and/or the FOIA notice, one line above, shrunk to fit the page
-        cw = stringWidth(marks, "Helvetica-Bold", size)
+        cw = _width(marks, "Helvetica-Bold")
         msize = min(size, size * (vw - 2 * margin) / cw)
         cw = cw * msize / size
         ops += f" 0.75 0.1 0.1 rg /EKStampB {msize:.2f} Tf {at((vw - cw) / 2, 20)} (".encode() + _esc(marks) + b") Tj"
@@ -1298,10 +1310,11 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         patched: set[tuple[int, int]] = set()
         letter: Geometry = (0.0, 0.0, 612.0, 792.0, 0, None, b"")
         digests: list[str] = []
+        marks_of = {c: " · ".join(m for m, on in ((CONFIDENTIAL, c), (FOIA_NOTICE, foia)) if on) for c in (False, True)}
         for n, (obj, st) in enumerate(zip(page_objs, stamps, strict=True), 1):
             geo = st.geometry or letter
             right = st.record if len(st.record) <= 60 else st.record[:57] + "..."
-            marks = " · ".join(m for m, on in ((CONFIDENTIAL, st.confidential), (FOIA_NOTICE, foia)) if on)
+            marks = marks_of[st.confidential]
             ops = _stamp_ops(geo, f"{prefix}{n:06d}", f"page {n} of {total}", right, marks)
             digests.append(_stamp_page(out, obj, geo, ops, fonts, patched))
 
