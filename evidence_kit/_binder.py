@@ -494,12 +494,16 @@ def _report_json(report: Any) -> tuple[bytes, bytes]:
 
 
 def _render_parallel(
-    plan: Plan, out: pikepdf.Pdf, shared: dict[Any, pikepdf.Object], fonts: pikepdf.Dictionary, workers: int
+    plan: Plan,
+    out: pikepdf.Pdf,
+    shared: dict[Any, pikepdf.Object],
+    fonts: pikepdf.Dictionary,
+    pool: ProcessPoolExecutor | None,
 ) -> list[Any]:
     """Open the sources, and meanwhile run the work that needs no page numbers; return its results.
 
     That work is the report's JSON, the manifest pages (appendices and manifest) and the record summaries in
-    ``CHUNK``-record documents, in that order. With two workers a forked process takes the jobs from the first,
+    ``CHUNK``-record documents, in that order. With a pool (a forked process) it takes the jobs from the first,
     while this one opens the sources and then takes jobs from the last until the two meet. The jobs are the
     same either way, so the binder is byte-identical whatever the worker count.
     """
@@ -516,21 +520,20 @@ def _render_parallel(
     n = len(_JOBS)
     done: list[Any] = [None] * n
     try:
-        if len(views) >= PARALLEL_MIN and workers >= 2 and "fork" in mp.get_all_start_methods():
-            with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
-                futures = [pool.submit(_run_job, i) for i in range(n)]
-                _open_sources(plan, out, shared, fonts)
-                _mark("open + copy sources (overlapped)")
-                for i in reversed(range(n)):  # FIFO: once one has started, every earlier one has too
-                    if not futures[i].cancel():
-                        break
-                    done[i] = _run_job(i)
-                stolen = sum(1 for d in done if d is not None)
-                _mark(f"summaries ({stolen} of {n} jobs here)")
-                for i, f in enumerate(futures):
-                    if done[i] is None:
-                        done[i] = f.result()
-                _mark("wait for the summaries")
+        if pool is not None:  # forks now: the process sees _JOBS
+            futures = [pool.submit(_run_job, i) for i in range(n)]
+            _open_sources(plan, out, shared, fonts)
+            _mark("open + copy sources (overlapped)")
+            for i in reversed(range(n)):  # FIFO: once one has started, every earlier one has too
+                if not futures[i].cancel():
+                    break
+                done[i] = _run_job(i)
+            stolen = sum(1 for d in done if d is not None)
+            _mark(f"summaries ({stolen} of {n} jobs here)")
+            for i, f in enumerate(futures):
+                if done[i] is None:
+                    done[i] = f.result()
+            _mark("wait for the summaries")
         else:
             _open_sources(plan, out, shared, fonts)
             _mark("open + copy sources")
@@ -993,9 +996,9 @@ def _width(text: str, font: str) -> float:
     return float(stringWidth(text, font, 7.0))
 
 
-def _stamp_ops(geo: Geometry, left: str, mid: str, right: str, marks: str) -> bytes:
-    """Return the content that writes the stamp into the band at the page's visual bottom."""
-    llx, lly, urx, ury, rot, _, _ = geo
+def _stamp_ops(box: tuple[float, float, float, float, int], left: str, mid: str, right: str, marks: str) -> bytes:
+    """Return the content that writes the stamp into the band at the visual bottom of a page (box and /Rotate)."""
+    llx, lly, urx, ury, rot = box
     vw = (urx - llx) if rot in (0, 180) else (ury - lly)
 
     def at(vx: float, vy: float) -> str:
@@ -1031,46 +1034,63 @@ def _stamp_ops(geo: Geometry, left: str, mid: str, right: str, marks: str) -> by
 _FLATE = pikepdf.Name.FlateDecode
 
 
-def _small_stream(out: pikepdf.Pdf, data: bytes) -> pikepdf.Stream:
-    """Return a new Flate-compressed stream of ``data`` (a stamp: a few hundred bytes).
+def _lead(geo: Geometry) -> bytes:
+    """Return what a page's stamp stream starts with.
 
-    Compressed here with a 512-byte window: QPDF's own compression at save sets up a 32 KiB window per
-    stream, which costs ~70 µs each (1.4 s for 20,000 stamps) against ~8 µs here, for the same size.
+    ``/EKSrc Do`` draws the source as a form, ``Q`` closes the clip around source content kept in place, and
+    generated pages need nothing.
     """
-    z = zlib.compressobj(6, zlib.DEFLATED, 9, 1)
-    stream = out.make_stream(z.compress(data) + z.flush())
-    stream.Filter = _FLATE
-    return stream
+    return geo[6] if geo[5] is None else b"Q "
+
+
+def _stamp_streams(
+    bates: str, specs: Sequence[tuple[tuple[float, float, float, float, int], bytes, str, str]]
+) -> list[tuple[bytes, bytes]]:
+    """Return each page's stamp stream, as (content, its Flate compression); plain data, so a pool can run it.
+
+    ``specs`` has one (box and rotation, lead, record id, marks) per page, in page order (see :class:`Stamp`).
+    Compressed here with a 512-byte window: QPDF's own compression at save sets up a 32 KiB window per stream,
+    which costs ~70 µs each (1.4 s for 20,000 stamps) against ~8 µs here, for the same size.
+    """
+    total = len(specs)
+    streams = []
+    for n, (box, lead, record, marks) in enumerate(specs, 1):
+        right = record if len(record) <= 60 else record[:57] + "..."
+        data = lead + _stamp_ops(box, f"{bates}{n:06d}", f"page {n} of {total}", right, marks)
+        z = zlib.compressobj(6, zlib.DEFLATED, 9, 1)
+        streams.append((data, z.compress(data) + z.flush()))
+    return streams
 
 
 def _stamp_page(
     out: pikepdf.Pdf,
     page: pikepdf.Object,
     geo: Geometry,
-    ops: bytes,
+    data: bytes,
+    packed: bytes,
     fonts: pikepdf.Dictionary,
     patched: set[tuple[int, int]],
 ) -> str:
-    """Append the stamp to the page's content (after the fenced-off source content on source pages).
+    """Append the stamp stream ``data`` (Flate-compressed: ``packed``) to the page's content.
 
-    Returns the page's content digest (:func:`page_digest` of the stamped page), from the bytes at hand.
+    On source pages it follows the fenced-off source content. Returns the page's content digest
+    (:func:`page_digest` of the stamped page), from the bytes at hand.
     """
+    stream = out.make_stream(packed)
+    stream.Filter = _FLATE
     if geo[5] is None and geo[6]:  # source drawn as a form: one stream draws it, then the stamp; fonts are in
-        data = geo[6] + ops
-        page.Contents = _small_stream(out, data)
+        page.Contents = stream
         return hashlib.sha256(data).hexdigest()
     contents = page.get("/Contents")
     parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
     h = hashlib.sha256()
     if geo[5] is not None:  # source content kept in place, closed by Q before the stamp
-        page.Contents = pikepdf.Array([geo[5], *parts, _small_stream(out, b"Q " + ops)])
+        page.Contents = pikepdf.Array([geo[5], *parts, stream])
         h.update(geo[6])
-        _digest_streams(h, parts)
-        ops = b"Q " + ops
     else:
-        page.Contents = pikepdf.Array([*parts, _small_stream(out, ops)])
-        _digest_streams(h, parts)
-    h.update(ops)
+        page.Contents = pikepdf.Array([*parts, stream])
+    _digest_streams(h, parts)
+    h.update(data)
     res = page.get("/Resources")
     if res is None:
         page.Resources = res = pikepdf.Dictionary()
@@ -1141,6 +1161,16 @@ def write_binder(
 
 
 def _build(plan: Plan, output: Path, workers: int) -> None:
+    parallel = len(plan.entries) >= PARALLEL_MIN and workers >= 2 and "fork" in mp.get_all_start_methods()
+    pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) if parallel else None
+    try:
+        _assemble(plan, output, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> None:
     config = plan.run.config
     out = pikepdf.new()
     shared: dict[Any, pikepdf.Object] = {}
@@ -1164,7 +1194,7 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
     )
     _mark("plan")
     report_json, (manifest_bytes, manifest_links, manifest_anchors), *chunks = _render_parallel(
-        plan, out, shared, fonts, workers
+        plan, out, shared, fonts, pool
     )
     counts = [c for _, cs, _ in chunks for c in cs]
     summary_links: list[Link] = []
@@ -1219,36 +1249,50 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
     del chunks
     front = pikepdf.open(io.BytesIO(front_bytes))
     try:
-        page_objs: list[pikepdf.Object] = []
-        stamps: list[Stamp] = []
-
-        def add(obj: pikepdf.Object, st: Stamp) -> pikepdf.Object:
-            new = out.copy_foreign(obj)
-            out._add_page(new, first=False)
-            page_objs.append(new)
-            stamps.append(st)
-            return new
-
-        front_pages = [add(p, Stamp("front matter", False, None)) for p in _leaf_pages(front)]
+        # every page's stamp, in page order: the stamp streams are made meanwhile (in the pool, when there is one)
+        front_pages = _leaf_pages(front)
+        stamps = [Stamp("front matter", False, None)] * len(front_pages)
         for _, title, apdf in plan.analyses:
             for ap in apdf.pages:
                 _inherit(ap.obj)
-                new = out.copy_foreign(ap.obj)
-                out._add_page(new, first=False)
-                page_objs.append(new)
-                llx, lly, urx, ury = (float(v) for v in new.MediaBox)
-                stamps.append(Stamp(title, False, (llx, lly, urx, ury, int(new.get("/Rotate", 0)) % 360, None, b"")))
-        summary_pages = [p for doc in summaries for p in _leaf_pages(doc)]
+                llx, lly, urx, ury = _floats(ap.obj.MediaBox)
+                stamps.append(Stamp(title, False, (llx, lly, urx, ury, int(ap.obj.get("/Rotate", 0)) % 360, None, b"")))
         for e in plan.entries:
             st = Stamp(e.rec.id, e.view.confidential, None)
+            stamps += [st] * e.gen_count
+            stamps += [Stamp(e.rec.id, e.view.confidential, geo) for src in e.sources for _, geo in src.pages]
+        stamps += [Stamp("appendix", False, None)] * len(back_pages)
+        letter: Geometry = (0.0, 0.0, 612.0, 792.0, 0, None, b"")
+        foia = bool(getattr(config, "foia_confidential", False))
+        marks = {c: " · ".join(m for m, on in ((CONFIDENTIAL, c), (FOIA_NOTICE, foia)) if on) for c in (False, True)}
+        specs = [
+            ((st.geometry or letter)[:5], _lead(st.geometry or letter), st.record, marks[st.confidential])
+            for st in stamps
+        ]
+        bates = str(config.binder.get("bates_prefix", "EK-"))
+        stamp_job = pool.submit(_stamp_streams, bates, specs) if pool is not None else None
+
+        page_objs: list[pikepdf.Object] = []
+
+        def add(obj: pikepdf.Object) -> pikepdf.Object:
+            new = out.copy_foreign(obj)
+            out._add_page(new, first=False)
+            page_objs.append(new)
+            return new
+
+        front_pages = [add(p) for p in front_pages]
+        for _, _, apdf in plan.analyses:
+            for ap in apdf.pages:
+                add(ap.obj)
+        summary_pages = [p for doc in summaries for p in _leaf_pages(doc)]
+        for e in plan.entries:
             for gp in summary_pages[e.gen_start : e.gen_start + e.gen_count]:
-                add(gp, st)
+                add(gp)
             for src in e.sources:
-                for new, geo in src.pages:
+                for new, _ in src.pages:
                     out._add_page(new, first=False)
                     page_objs.append(new)
-                    stamps.append(Stamp(e.rec.id, e.view.confidential, geo))
-        back_objs = [add(p, Stamp("appendix", False, None)) for p in back_pages]
+        back_objs = [add(p) for p in back_pages]
         del summary_pages
         for doc in summaries:  # copies keep their stream data (read from the bytes at save), not the documents
             doc.close()
@@ -1303,22 +1347,6 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
             page_objs[i].Annots = pikepdf.Array([*(existing or []), *lst])
 
         _mark("links")
-        # stamps
-        prefix = str(config.binder.get("bates_prefix", "EK-"))
-        total = len(page_objs)
-        foia = bool(getattr(config, "foia_confidential", False))
-        patched: set[tuple[int, int]] = set()
-        letter: Geometry = (0.0, 0.0, 612.0, 792.0, 0, None, b"")
-        digests: list[str] = []
-        marks_of = {c: " · ".join(m for m, on in ((CONFIDENTIAL, c), (FOIA_NOTICE, foia)) if on) for c in (False, True)}
-        for n, (obj, st) in enumerate(zip(page_objs, stamps, strict=True), 1):
-            geo = st.geometry or letter
-            right = st.record if len(st.record) <= 60 else st.record[:57] + "..."
-            marks = marks_of[st.confidential]
-            ops = _stamp_ops(geo, f"{prefix}{n:06d}", f"page {n} of {total}", right, marks)
-            digests.append(_stamp_page(out, obj, geo, ops, fonts, patched))
-
-        _mark("stamps")
 
         # outline: front matter, sections -> record types -> records (-> source files), appendices
         def item(title: str, key_or_page: str | int) -> _Item:
@@ -1359,9 +1387,6 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         outlines = out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines, Count=_count(root)))
         _write_outline(out, outlines, root, dest)
         out.Root.Outlines = outlines
-        # what the manifest seals about the binder, from what was just built (reading it back costs seconds)
-        layout = {"page_count": total, "page_sha256": digests, "outline": _titles(root)}
-
         out.Root.PageLabels = pikepdf.Dictionary(
             Nums=pikepdf.Array(
                 [0, pikepdf.Dictionary(S=pikepdf.Name.r), plan.front_count, pikepdf.Dictionary(S=pikepdf.Name.D)]
@@ -1369,6 +1394,17 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
         )
         out.Root.PageMode = pikepdf.Name.UseOutlines
         _mark("outline + labels")
+        # stamps
+        streams = stamp_job.result() if stamp_job is not None else _stamp_streams(bates, specs)
+        del specs
+        patched: set[tuple[int, int]] = set()
+        digests = [
+            _stamp_page(out, obj, st.geometry or letter, raw, packed, fonts, patched)
+            for obj, st, (raw, packed) in zip(page_objs, stamps, streams, strict=True)
+        ]
+        _mark("stamps")
+        # what the manifest seals about the binder, from what was just built (reading it back costs seconds)
+        layout = {"page_count": len(page_objs), "page_sha256": digests, "outline": _titles(root)}
         _attach_and_save(plan, out, output, layout, report_json)
         _mark("attachments + save")
         del front_pages, back_objs
