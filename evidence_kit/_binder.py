@@ -1405,9 +1405,12 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
         _mark("stamps")
         # what the manifest seals about the binder, from what was just built (reading it back costs seconds)
         layout = {"page_count": len(page_objs), "page_sha256": digests, "outline": _titles(root)}
+        # what only the build needed goes before the save, which needs memory of its own
+        del streams, stamps, front_pages, back_objs, root, summary_links
+        for held in (page_objs, annots, dests):
+            held.clear()
         _attach_and_save(plan, out, output, layout, report_json)
         _mark("attachments + save")
-        del front_pages, back_objs
     finally:
         for d in (*summaries, front, *back):
             d.close()
