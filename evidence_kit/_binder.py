@@ -199,6 +199,13 @@ def _roman(n: int) -> str:
     return out
 
 
+def _label(page: int | None, front_count: int) -> str:
+    """Return the label of physical page ``page`` (0-based): roman in the front matter, then 1, 2, …."""
+    if page is None:
+        return "–"
+    return _roman(page + 1) if page < front_count else str(page - front_count + 1)
+
+
 def bundle_digest(inputs: Sequence[Any]) -> str:
     """Return the SHA-256 over every input's path and SHA-256, in path order."""
     h = hashlib.sha256()
@@ -290,10 +297,7 @@ class Plan:
 
     def label(self, target: str) -> str:
         """Return the page label the target's page carries (roman in front matter, then 1, 2, …)."""
-        page = self.pages_of.get(target)
-        if page is None:
-            return "–"
-        return _roman(page + 1) if page < self.front_count else str(page - self.front_count + 1)
+        return _label(self.pages_of.get(target), self.front_count)
 
 
 def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> Plan:
@@ -502,16 +506,17 @@ def _render_parallel(
 ) -> list[Any]:
     """Open the sources, and meanwhile run the work that needs no page numbers; return its results.
 
-    That work is the report's JSON, the manifest pages (appendices and manifest) and the record summaries in
-    ``CHUNK``-record documents, in that order. With a pool (a forked process) it takes the jobs from the first,
-    while this one opens the sources and then takes jobs from the last until the two meet. The jobs are the
-    same either way, so the binder is byte-identical whatever the worker count.
+    That work is the report's JSON, the manifest pages (appendices and manifest), the index's terms and the
+    record summaries in ``CHUNK``-record documents, in that order. With a pool (a forked process) it takes the
+    jobs from the first, while this one opens the sources and then takes jobs from the last until the two meet.
+    The jobs are the same either way, so the binder is byte-identical whatever the worker count.
     """
     global _JOBS
     views = [e.view for e in plan.entries]
     _JOBS = [
         functools.partial(_report_json, plan.run.report),
         functools.partial(_render_manifest, plan),
+        functools.partial(_index, plan),
         *(
             functools.partial(render_records, "Record summaries", views[i : i + CHUNK])
             for i in range(0, len(views), CHUNK)
@@ -821,10 +826,6 @@ def _index(plan: Plan) -> dict[str, dict[str, list[str]]]:
     return idx
 
 
-def _page_sort(plan: Plan) -> Callable[[str], int]:
-    return lambda key: plan.pages_of.get(key, 0)
-
-
 def _render_manifest(plan: Plan) -> tuple[bytes, list[Link], dict[str, int]]:
     """Render the back matter that needs no page numbers: the profile's appendices and the manifest."""
     w = PageWriter("Back matter")
@@ -866,26 +867,34 @@ def _render_manifest(plan: Plan) -> tuple[bytes, list[Link], dict[str, int]]:
     return w.finish(), w.links, w.anchors
 
 
-def _render_index(plan: Plan) -> tuple[bytes, list[Link], dict[str, int]]:
-    """Render the index (after the body is placed: it gives page labels)."""
-    w = PageWriter("Index")
+def _render_index(
+    terms: Mapping[str, Mapping[str, Sequence[str]]], pages: Mapping[str, int], front_count: int, *, dry: bool = False
+) -> tuple[bytes, int, list[Link], dict[str, int]]:
+    """Render the index of ``terms`` (see :func:`_index`) once the body is placed: ``pages`` of its targets.
+
+    Plain data in and out, so the pool can render it; ``dry`` lays it out only (page count and anchors).
+    """
+    w = PageWriter("Index", dry=dry)
     w.new_page(anchor="index")
     w.heading("Index")
-    order = _page_sort(plan)
-    for cat, terms in _index(plan).items():
+    order = lambda key: pages.get(key, 0)  # noqa: E731
+    for cat, by_term in terms.items():
         w.heading(cat, size=11)
-        if not terms:
+        if not by_term:
             w.text("(none)", size=8)
             continue
         w.table(
             [Column("Term", 300), Column("Pages", 204)],
             [
-                Row((term, ", ".join(plan.label(k) for k in sorted(keys, key=order))), target=min(keys, key=order))
-                for term, keys in sorted(terms.items(), key=lambda kv: kv[0].lower())
+                Row(
+                    (term, ", ".join(_label(pages.get(k), front_count) for k in sorted(keys, key=order))),
+                    target=min(keys, key=order),
+                )
+                for term, keys in sorted(by_term.items(), key=lambda kv: kv[0].lower())
             ],
             size=8,
         )
-    return w.finish(), w.links, w.anchors
+    return w.finish(), w.pages, w.links, w.anchors
 
 
 # -- assembly ---------------------------------------------------------------------------------------------
@@ -1201,7 +1210,7 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
         ),
     )
     _mark("plan")
-    report_json, (manifest_bytes, manifest_links, manifest_anchors), *chunks = _render_parallel(
+    report_json, (manifest_bytes, manifest_links, manifest_anchors), terms, *chunks = _render_parallel(
         plan, out, shared, fonts, pool
     )
     counts = [c for _, cs, _ in chunks for c in cs]
@@ -1234,16 +1243,23 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
     for sec in reversed(plan.sections):  # an empty section points at the next non-empty one (or the back matter)
         nxt = plan.pages_of.setdefault(f"s:{sec.key}", nxt)
     _mark("front dry run + placement")
-    index_bytes, index_links, index_anchors = _render_index(plan)
-    back = [pikepdf.open(io.BytesIO(manifest_bytes)), pikepdf.open(io.BytesIO(index_bytes))]
-    back_pages = [*_leaf_pages(back[0]), *_leaf_pages(back[1])]
-    manifest_count = len(back_pages) - len(_leaf_pages(back[1]))
+    # the index, rendered in the pool while this process merges (laid out here first: its length sets the total)
+    back = [pikepdf.open(io.BytesIO(manifest_bytes))]
+    manifest_pages = _leaf_pages(back[0])
+    targets = {k: plan.pages_of[k] for t in terms.values() for ks in t.values() for k in ks if k in plan.pages_of}
+    index_args = (terms, targets, front_count)
+    index_result: Callable[[], tuple[bytes, int, list[Link], dict[str, int]]]
+    if pool is None:
+        rendered = _render_index(*index_args)
+        index_count, index_anchors, index_result = rendered[1], rendered[3], lambda: rendered
+    else:
+        _, index_count, _, index_anchors = _render_index(*index_args, dry=True)
+        index_result = pool.submit(_render_index, *index_args).result
     for key, p in manifest_anchors.items():
         plan.pages_of[key] = body_end + p
     for key, p in index_anchors.items():
-        plan.pages_of[key] = body_end + manifest_count + p
-    back_links = [*manifest_links, *(replace(lk, page=lk.page + manifest_count) for lk in index_links)]
-    plan.total = body_end + len(back_pages)
+        plan.pages_of[key] = body_end + len(manifest_pages) + p
+    plan.total = body_end + len(manifest_pages) + index_count
     # pass 2: the front matter with real page labels (same layout, so the same page count)
     _mark("back matter")
     front_bytes, count2, front_links, front_anchors = _render_front(plan)
@@ -1269,7 +1285,7 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
             st = Stamp(e.rec.id, e.view.confidential, None)
             stamps += [st] * e.gen_count
             stamps += [Stamp(e.rec.id, e.view.confidential, geo) for src in e.sources for _, geo in src.pages]
-        stamps += [Stamp("appendix", False, None)] * len(back_pages)
+        stamps += [Stamp("appendix", False, None)] * (len(manifest_pages) + index_count)
         letter: Geometry = (0.0, 0.0, 612.0, 792.0, 0, None, b"")
         foia = bool(getattr(config, "foia_confidential", False))
         marks = {c: " · ".join(m for m, on in ((CONFIDENTIAL, c), (FOIA_NOTICE, foia)) if on) for c in (False, True)}
@@ -1300,7 +1316,12 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
                 for new, _ in src.pages:
                     out._add_page(new, first=False)
                     page_objs.append(new)
-        back_objs = [add(p) for p in back_pages]
+        index_bytes, count, index_links, _ = index_result()
+        if count != index_count:
+            raise RuntimeError(f"index changed length between layout and rendering ({index_count} -> {count})")
+        back.append(pikepdf.open(io.BytesIO(index_bytes)))
+        back_objs = [add(p) for p in (*manifest_pages, *_leaf_pages(back[1]))]
+        back_links = [*manifest_links, *(replace(lk, page=lk.page + len(manifest_pages)) for lk in index_links)]
         del summary_pages
         for doc in summaries:  # copies keep their stream data (read from the bytes at save), not the documents
             doc.close()
