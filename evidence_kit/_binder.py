@@ -1272,6 +1272,7 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
     summaries = [pikepdf.open(io.BytesIO(b)) for b, _, _ in chunks]
     del chunks
     front = pikepdf.open(io.BytesIO(front_bytes))
+    docs = [*summaries, front, *back]  # the generated documents, closed and dropped once their pages are copied
     try:
         # every page's stamp, in page order: the stamp streams are made meanwhile (in the pool, when there is one)
         front_pages = _leaf_pages(front)
@@ -1319,12 +1320,13 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
         index_bytes, count, index_links, _ = index_result()
         if count != index_count:
             raise RuntimeError(f"index changed length between layout and rendering ({index_count} -> {count})")
-        back.append(pikepdf.open(io.BytesIO(index_bytes)))
-        back_objs = [add(p) for p in (*manifest_pages, *_leaf_pages(back[1]))]
+        docs.append(pikepdf.open(io.BytesIO(index_bytes)))
+        back_objs = [add(p) for p in (*manifest_pages, *_leaf_pages(docs[-1]))]
         back_links = [*manifest_links, *(replace(lk, page=lk.page + len(manifest_pages)) for lk in index_links)]
-        del summary_pages
-        for doc in summaries:  # copies keep their stream data (read from the bytes at save), not the documents
+        del summary_pages, manifest_pages, summaries, front, back
+        for doc in docs:  # copies keep their stream data (read from the bytes at save), not the documents
             doc.close()
+        docs.clear()
 
         _mark("merge")
 
@@ -1441,9 +1443,8 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
         _attach_and_save(plan, out, output, layout, report_json)
         _mark("attachments + save")
     finally:
-        for d in (*summaries, front, *back):
-            d.close()
-        _mark("close docs")
+        for doc in docs:
+            doc.close()
 
 
 def _attach_and_save(
