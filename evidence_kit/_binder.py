@@ -371,9 +371,9 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
             section=sec.title,
             location=str(rec.location),
             file_sha256=rec.sha256,
-            record_sha256=rec.digest(),
-            fields=tuple(flatten(rec.data)),
-            signatures=tuple(signatures(rec.data)),
+            record_sha256="",  # these three are filled in by the summaries' renderer (_full_view)
+            fields=(),
+            signatures=(),
             findings=tuple(
                 (
                     f.severity.value,
@@ -490,6 +490,18 @@ def _run_job(i: int) -> Any:
     return _JOBS[i]()
 
 
+def _full_view(e: Entry) -> RecordView:
+    """Return the entry's summary view with what costs most to gather: every field, the signatures, the digest."""
+    data = e.rec.data
+    return replace(
+        e.view, fields=tuple(flatten(data)), signatures=tuple(signatures(data)), record_sha256=e.rec.digest()
+    )
+
+
+def _render_chunk(entries: Sequence[Entry]) -> tuple[bytes, list[int], list[Link]]:
+    return render_records("Record summaries", [_full_view(e) for e in entries])
+
+
 def _report_json(report: Any) -> tuple[bytes, bytes]:
     """Return the report as compact JSON, and Flate-compressed (it is embedded as evidence-kit-report.json)."""
     # compact: the indented encoder is pure Python and costs seconds on big reports
@@ -512,20 +524,16 @@ def _render_parallel(
     The jobs are the same either way, so the binder is byte-identical whatever the worker count.
     """
     global _JOBS
-    views = [e.view for e in plan.entries]
     _JOBS = [
         functools.partial(_report_json, plan.run.report),
         functools.partial(_render_manifest, plan),
         functools.partial(_index, plan),
-        *(
-            functools.partial(render_records, "Record summaries", views[i : i + CHUNK])
-            for i in range(0, len(views), CHUNK)
-        ),
+        *(functools.partial(_render_chunk, plan.entries[i : i + CHUNK]) for i in range(0, len(plan.entries), CHUNK)),
     ]
     n = len(_JOBS)
     done: list[Any] = [None] * n
     try:
-        if pool is not None:  # forks now: the process sees _JOBS
+        if pool is not None:  # forks now: the process sees _JOBS (and the plan)
             futures = [pool.submit(_run_job, i) for i in range(n)]
             _open_sources(plan, out, shared, fonts)
             _mark("open + copy sources (overlapped)")
@@ -826,8 +834,12 @@ def _index(plan: Plan) -> dict[str, dict[str, list[str]]]:
     return idx
 
 
-def _render_manifest(plan: Plan) -> tuple[bytes, list[Link], dict[str, int]]:
-    """Render the back matter that needs no page numbers: the profile's appendices and the manifest."""
+def _render_manifest(plan: Plan) -> tuple[bytes, list[Link], dict[str, int], list[str]]:
+    """Render the back matter that needs no page numbers: the profile's appendices and the manifest.
+
+    Also returns the records' digests (:meth:`Record.digest`), for the embedded manifest.
+    """
+    digests = [e.rec.digest() for e in plan.entries]
     w = PageWriter("Back matter")
     for i, (title, body) in enumerate(plan.appendices):
         w.new_page(anchor=f"app:{i}")
@@ -861,10 +873,10 @@ def _render_manifest(plan: Plan) -> tuple[bytes, list[Link], dict[str, int]]:
     w.heading("Records (SHA-256 of canonical JSON)", size=11)
     w.table(
         [Column("Record", 160), Column("Type", 90), Column("SHA-256", 254)],
-        [Row((e.rec.id, e.rec.type, e.view.record_sha256), target=e.key) for e in plan.entries],
+        [Row((e.rec.id, e.rec.type, d), target=e.key) for e, d in zip(plan.entries, digests, strict=True)],
         size=7,
     )
-    return w.finish(), w.links, w.anchors
+    return w.finish(), w.links, w.anchors, digests
 
 
 def _render_index(
@@ -1210,7 +1222,7 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
         ),
     )
     _mark("plan")
-    report_json, (manifest_bytes, manifest_links, manifest_anchors), terms, *chunks = _render_parallel(
+    report_json, (manifest_bytes, manifest_links, manifest_anchors, record_digests), terms, *chunks = _render_parallel(
         plan, out, shared, fonts, pool
     )
     counts = [c for _, cs, _ in chunks for c in cs]
@@ -1440,7 +1452,7 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
         del streams, stamps, front_pages, back_objs, root, summary_links
         for held in (page_objs, annots, dests):
             held.clear()
-        _attach_and_save(plan, out, output, layout, report_json)
+        _attach_and_save(plan, out, output, layout, report_json, record_digests)
         _mark("attachments + save")
     finally:
         for doc in docs:
@@ -1448,7 +1460,12 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
 
 
 def _attach_and_save(
-    plan: Plan, out: pikepdf.Pdf, output: Path, layout: dict[str, Any], report_json: tuple[bytes, bytes]
+    plan: Plan,
+    out: pikepdf.Pdf,
+    output: Path,
+    layout: dict[str, Any],
+    report_json: tuple[bytes, bytes],
+    record_digests: Sequence[str],
 ) -> None:
     run, config, report = plan.run, plan.run.config, plan.run.report
     when = _pdf_date(config.as_of)
@@ -1467,7 +1484,7 @@ def _attach_and_save(
                 creation_date=when,
                 mod_date=when,
             )
-    sealed = manifest(run, [e.rec for e in plan.entries], [e.view.record_sha256 for e in plan.entries])
+    sealed = manifest(run, [e.rec for e in plan.entries], record_digests)
     sealed["binder"] = layout
     sealed_json = json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode()
     for name, (data, packed), desc in (
