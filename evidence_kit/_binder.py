@@ -9,23 +9,28 @@ Layout (page labels in brackets)::
                               followed by its source PDF pages, merged unchanged
     back matter  [continues]  profile appendices (QSIT crosswalk …), integrity manifest, index
 
-How it is built, and why in this order:
+How it is built, and why in this order (from :data:`PARALLEL_MIN` records a forked second process, the
+*pool*, does the work that is plain data while this process does the pikepdf work, which only it can do):
 
-1. plan: sections, the records' summary views (every field, signatures, findings, related records both
-   ways); sources the ingest refused are known here and listed as exceptions;
-2. render the record summary pages in :data:`CHUNK`-record documents, from :data:`PARALLEL_MIN` records in a
-   forked second process, while the main process opens every source PDF from bytes (pikepdf keeps one fd
-   per file-backed source until save; bytes keep the fd count flat), copies its pages, adds the stamp band
-   and closes it at once (QPDF reads a copied stream's data from the source's bytes at save, so the source
-   document need not stay in memory); then it renders the chunks the worker has not started, from the last;
-   the chunks are the same either way, so the output does not depend on the worker count;
+1. plan: sections, the records' summary views (findings, related records both ways; the fields, signatures
+   and digest are gathered by the renderer); sources the ingest refused are known here and listed as
+   exceptions;
+2. jobs that need no page numbers (:func:`_render_parallel`): the report's JSON, the manifest pages, the
+   index's terms and the record summary pages in :data:`CHUNK`-record documents. The pool takes them from
+   the first while this process opens every source PDF from bytes (pikepdf keeps one fd per file-backed
+   source until save; bytes keep the fd count flat), copies its pages, adds the stamp band and drops it at
+   once (QPDF reads a copied stream's data from the source's bytes at save, so the source document need not
+   stay in memory); then it takes the jobs the pool has not started, from the last. The jobs are the same
+   either way, so the output does not depend on the worker count;
 3. render the front matter once to count its pages (page numbers sit in fixed-width cells and never
-   change the layout), render the back matter, then the front matter again with the real page labels;
-4. assemble with pikepdf by appending page objects directly (``Pdf._add_page``: ``pages.append`` and
-   ``pages[i]`` are O(n) per call), then add links, stamps, outline (explicit ``[page /Fit]``
-   destinations), page labels, embedded originals, XMP (the manifest seals each page's content digest and
-   the outline titles, taken from what was built rather than read back); save with ``deterministic_id=True``
-   through a temp file and ``os.replace``.
+   change the layout), place the body, lay the index out (its length sets the page total) while the pool
+   renders it, then render the front matter again with the real page labels;
+4. the pool makes every page's stamp stream (compressed) while this process assembles with pikepdf by
+   appending page objects directly (``Pdf._add_page``: ``pages.append`` and ``pages[i]`` are O(n) per call)
+   and adds links and the outline (explicit ``[page /Fit]`` destinations, shared per page); then stamps,
+   page labels, embedded originals, XMP (the manifest seals each page's content digest and the outline
+   titles, taken from what was built rather than read back); save with ``deterministic_id=True``, every
+   stream's data as it is (nothing decoded or recompressed), through a temp file and ``os.replace``.
 
 Stamps sit in a band *added below* each source page (the page box grows; the original content is
 clipped to its old box), so they can never cover source content; generated pages keep the band free.
