@@ -46,6 +46,7 @@ import hashlib
 import io
 import json
 import logging
+import mmap
 import multiprocessing as mp
 import time
 import zlib
@@ -489,10 +490,25 @@ def _keep_original(rec: Record) -> bool:
 
 CHUNK = 200  #: records per summaries document: the unit of work shared between the two processes
 _JOBS: list[Callable[[], Any]] = []
+#: with a pool: a lock and one byte per job, shared with the forked process; whoever sets a job's byte runs it
+_CLAIMS: tuple[Any, mmap.mmap] | None = None
+
+
+def _claim(i: int) -> bool:
+    """Claim job ``i`` for this process; False when the other one has."""
+    if _CLAIMS is None:
+        return True
+    lock, taken = _CLAIMS
+    with lock:
+        if taken[i]:
+            return False
+        taken[i] = 1
+        return True
 
 
 def _run_job(i: int) -> Any:
-    return _JOBS[i]()
+    """Run job ``i`` unless the other process has claimed it (then None)."""
+    return _JOBS[i]() if _claim(i) else None
 
 
 def _full_view(e: Entry) -> RecordView:
@@ -528,7 +544,7 @@ def _render_parallel(
     jobs from the first, while this one opens the sources and then takes jobs from the last until the two meet.
     The jobs are the same either way, so the binder is byte-identical whatever the worker count.
     """
-    global _JOBS
+    global _JOBS, _CLAIMS
     _JOBS = [
         functools.partial(_report_json, plan.run.report),
         functools.partial(_render_manifest, plan),
@@ -538,19 +554,22 @@ def _render_parallel(
     n = len(_JOBS)
     done: list[Any] = [None] * n
     try:
-        if pool is not None:  # forks now: the process sees _JOBS (and the plan)
-            futures = [pool.submit(_run_job, i) for i in range(n)]
+        if pool is not None:
+            # claims, not Future.cancel: the pool marks the next queued job as running before it starts it
+            _CLAIMS = (mp.get_context("fork").Lock(), mmap.mmap(-1, n))
+            futures = [pool.submit(_run_job, i) for i in range(n)]  # forks now: the process sees _JOBS, _CLAIMS
             _open_sources(plan, out, shared, fonts)
             _mark("open + copy sources (overlapped)")
-            for i in reversed(range(n)):  # FIFO: once one has started, every earlier one has too
-                if not futures[i].cancel():
+            for i in reversed(range(n)):  # the pool claims in order: once it has one, it has every earlier one
+                if not _claim(i):
                     break
-                done[i] = _run_job(i)
+                done[i] = _JOBS[i]()
             stolen = sum(1 for d in done if d is not None)
             _mark(f"summaries ({stolen} of {n} jobs here)")
             for i, f in enumerate(futures):
+                result = f.result()  # None for a job this process took
                 if done[i] is None:
-                    done[i] = f.result()
+                    done[i] = result
             _mark("wait for the summaries")
         else:
             _open_sources(plan, out, shared, fonts)
@@ -558,7 +577,9 @@ def _render_parallel(
             done = [_run_job(i) for i in range(n)]
             _mark("summaries")
     finally:
-        _JOBS = []
+        if _CLAIMS is not None:
+            _CLAIMS[1].close()
+        _JOBS, _CLAIMS = [], None
     return done
 
 
