@@ -1299,7 +1299,7 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
         plan.pages_of[key] = body_end + len(manifest_pages) + p
     plan.total = body_end + len(manifest_pages) + index_count
     # pass 2: the front matter with real page labels (same layout, so the same page count)
-    _mark("back matter")
+    _mark("index layout")
     front_bytes, count2, front_links, front_anchors = _render_front(plan)
     if count2 != front_count:
         raise RuntimeError(f"front matter changed length between passes ({front_count} -> {count2})")
