@@ -20,7 +20,9 @@ For each size N it makes (once, cached under --workdir) a bundle of N source PDF
 The three tools run as child processes under a fresh helper (their own wall, CPU and ``ru_maxrss``). The
 binder's CPU includes its summary worker; its peak RSS is ``VmHWM`` after a reset just before the call (so
 the ingest's own peak is reported apart, as ``peak_mib.ingest``), next to its RSS when the call started
-(the run's records and the allocator's free memory, which the binder reuses). Open fds are sampled from
+(the run's records and the allocator's free memory, which the binder reuses). ``pikepdf_interpreter`` is the
+peak of a bare interpreter that imports pikepdf: the raw merge's own starting point, for the like-for-like
+ratio of increments (``rss_increment_over_pikepdf_increment``). Open fds are sampled from
 ``/proc/self/fd`` every 2 ms. Ratios are of medians measured in the same invocation; one JSON row per size.
 """
 
@@ -139,6 +141,7 @@ t0 = time.perf_counter()
 result = run(root)
 res = {"ingest_s": time.perf_counter() - t0, "ingest_peak_mib": status("VmHWM")}
 res.update(qpdf=[], pikepdf=[], mutool=[], binder=[])
+res["pikepdf_interpreter"] = child([sys.executable, "-c", "import io, sys, pikepdf"])  # the raw merge's start
 for _ in range(repeats):
     qpdf = ["qpdf", f"--keep-files-open={keep}", "--empty", "--pages", *files, "--", str(out.parent / "qpdf.pdf")]
     res["qpdf"].append(child(qpdf))
@@ -216,6 +219,7 @@ def main() -> None:
                 "pikepdf": max(r[2] for r in got["pikepdf"]),
                 "binder": max(r[2] for r in got["binder"]),
                 "binder_start": min(r[3] for r in got["binder"]),
+                "pikepdf_interpreter": got["pikepdf_interpreter"][2],
                 "ingest": got["ingest_peak_mib"],
             },
             "ingest_s": round(got["ingest_s"], 1),
@@ -225,6 +229,14 @@ def main() -> None:
         rss = row["peak_mib"]
         row["rss_binder_over_pikepdf"] = round(rss["binder"] / rss["pikepdf"], 2)
         row["rss_binder_increment_over_pikepdf"] = round((rss["binder"] - rss["binder_start"]) / rss["pikepdf"], 2)
+        # like for like: what the binder call adds over what the process held, against what the raw merge adds
+        # over a bare interpreter with pikepdf imported
+        row["rss_increment_over_pikepdf_increment"] = round(
+            (rss["binder"] - rss["binder_start"]) / (rss["pikepdf"] - rss["pikepdf_interpreter"]), 2
+        )
+        row["rss_binder_over_pikepdf_each"] = [
+            round(b[2] / p[2], 2) for b, p in zip(got["binder"], got["pikepdf"], strict=True)
+        ]
         if n == 1000:
             binder_1k = b
         elif binder_1k:
