@@ -11,8 +11,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import gc
+import itertools
 import multiprocessing
 import multiprocessing.context
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -79,13 +82,16 @@ def gc_paused() -> Iterator[None]:
 
 
 # Worker-process state, set once by the pool initializer (each worker is its own process).
-_worker: tuple[Config, Registry, SchemaValidator, FileCache | None, RecordRules] | None = None
+_worker: tuple[Config, Registry, SchemaValidator, FileCache | None, RecordRules, Path] | None = None
 # The parent's registry and validator while its pool runs: a worker forked from it uses them as they are
 # (a worker started by the fork server does not see them and builds its own from the plugin settings).
 _forked_from: tuple[Registry, SchemaValidator] | None = None
 
 
-def _init_worker(config: Config, plugins: PluginSettings, cache_dir: Path | None) -> None:
+_blocks_done = itertools.count()  # names the result files of this worker process
+
+
+def _init_worker(config: Config, plugins: PluginSettings, cache_dir: Path | None, spool: Path) -> None:
     global _worker
     gc.disable()  # a worker lives for one run and builds only acyclic data; see gc_paused()
     if _forked_from is not None:  # forked: the parent's registry and validators came along in memory
@@ -94,22 +100,40 @@ def _init_worker(config: Config, plugins: PluginSettings, cache_dir: Path | None
         registry = build_registry(get_plugin_manager(entry_points=plugins.entry_points, disabled=plugins.disabled))
         validator = SchemaValidator(registry.record_types)
     cache = FileCache(cache_dir, registry) if cache_dir else None
-    _worker = (config, registry, validator, cache, RecordRules(config, registry))
+    _worker = (config, registry, validator, cache, RecordRules(config, registry), spool)
 
 
-def _work(block: list[tuple[str, str]]) -> tuple[bytes | list[dict[str, Any]], tuple[int, int, int]]:
-    """Ingest one block in a worker and return its results as JSON (or, when they are not plain JSON, as lists).
+def _work(block: list[tuple[str, str]]) -> tuple[str | list[dict[str, Any]], tuple[int, int, int]]:
+    """Ingest one block in a worker; return where its results are (or the results) and the cache counters.
 
-    JSON is the fast way across the process boundary: orjson writes a block in a tenth of the time
-    pickle takes for the same lists (pickle memoises every shared string), and reads it as fast.
-    Records already come back from the cache with JSON types, so this changes nothing a rule sees.
+    The results go into a file in the run's spool folder as JSON (:func:`pack`), and only the file's
+    path goes back through the pool. Sent through the pool's pipe, a block's few hundred kilobytes
+    went in 64 KiB pieces, each read by a thread of the parent that had to wait for the interpreter
+    lock while the parent parsed its own files: the worker sat blocked for a third of the run.
+    Results that are not plain JSON are returned as they are (pickled by the pool).
     """
     assert _worker is not None, "worker initializer did not run"
-    config, registry, validator, cache, rules = _worker
+    config, registry, validator, cache, rules, spool = _worker
     before = (cache.hits, cache.misses, cache.damaged) if cache else (0, 0, 0)
     results = [encode(process_file(rel, Path(path), config, registry, validator, cache, rules)) for rel, path in block]
     after = (cache.hits, cache.misses, cache.damaged) if cache else (0, 0, 0)
-    return pack(results), (after[0] - before[0], after[1] - before[1], after[2] - before[2])
+    stats = (after[0] - before[0], after[1] - before[1], after[2] - before[2])
+    packed = pack(results)
+    if isinstance(packed, list):
+        return packed, stats
+    path = spool / f"{os.getpid()}-{next(_blocks_done)}"
+    try:
+        path.write_bytes(packed)
+    except OSError:  # a full spool folder: the pipe still works, only slower
+        return results, stats
+    return str(path), stats
+
+
+def _spool_dir() -> tempfile.TemporaryDirectory[str]:
+    """Return a fresh folder for worker results: in memory (``/dev/shm``) where there is one."""
+    shm = Path("/dev/shm")
+    where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+    return tempfile.TemporaryDirectory(prefix="evidence-kit-", dir=where)
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -188,15 +212,21 @@ def ingest_all(
     size = max(1, len(files) // (jobs * 64))
     blocks = [files[i : i + size] for i in range(0, len(files), size)]
     _forked_from = (registry, validator)
+    spool = _spool_dir()
     pool = cf.ProcessPoolExecutor(
-        jobs - 1, _mp_context(), initializer=_init_worker, initargs=(config, plugins, cache_dir)
+        jobs - 1, _mp_context(), initializer=_init_worker, initargs=(config, plugins, cache_dir, Path(spool.name))
     )
     cache = FileCache(cache_dir, registry) if cache_dir else None
     done: dict[int, list[FileResult]] = {}
 
     def collect(i: int) -> None:
         encoded, (hits, misses, damaged) = futures[i].result()
-        done[i] = unpack(encoded)
+        if isinstance(encoded, str):  # the path of the block's results in the spool folder
+            where = Path(encoded)
+            done[i] = unpack(where.read_bytes())
+            where.unlink()
+        else:
+            done[i] = unpack(encoded)
         out.stats.hits += hits
         out.stats.misses += misses
         out.stats.damaged += damaged
@@ -222,6 +252,7 @@ def ingest_all(
                     out.add(item)
     finally:
         _forked_from = None
+        spool.cleanup()
     if cache:
         out.stats.hits += cache.hits
         out.stats.misses += cache.misses
