@@ -75,3 +75,15 @@ def write_bytes_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
     with atomic_write(path, fsync=fsync) as fh:
         fh.write(data)
+
+
+def spool_dir() -> tempfile.TemporaryDirectory[str]:
+    """Return a fresh folder for results a worker process hands back: in memory (``/dev/shm``) where there is one.
+
+    A result of a few hundred kilobytes or more, sent through a process pool's pipe, goes in 64 KiB
+    pieces, each read by a thread of the receiving process that first needs the interpreter lock; while
+    that process computes, the sender sits blocked on its writes. Written to a file, it costs a copy.
+    """
+    shm = Path("/dev/shm")
+    where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+    return tempfile.TemporaryDirectory(prefix="evidence-kit-", dir=where)

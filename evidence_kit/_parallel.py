@@ -15,7 +15,6 @@ import itertools
 import multiprocessing
 import multiprocessing.context
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from evidence_kit._cache import FileCache, FileResult, encode, pack, process_fil
 from evidence_kit._config import Config
 from evidence_kit._engine import RecordRules
 from evidence_kit._ingest import IngestResult, walk_bundle
+from evidence_kit._io import spool_dir
 from evidence_kit._plugins import DEFAULT_PLUGINS, Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
 
@@ -129,13 +129,6 @@ def _work(block: list[tuple[str, str]]) -> tuple[str | list[dict[str, Any]], tup
     return str(path), stats
 
 
-def _spool_dir() -> tempfile.TemporaryDirectory[str]:
-    """Return a fresh folder for worker results: in memory (``/dev/shm``) where there is one."""
-    shm = Path("/dev/shm")
-    where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-    return tempfile.TemporaryDirectory(prefix="evidence-kit-", dir=where)
-
-
 def _mp_context() -> multiprocessing.context.BaseContext:
     """Return ``fork`` when this process runs a single thread (workers start in milliseconds), else ``forkserver``.
 
@@ -212,7 +205,7 @@ def ingest_all(
     size = max(1, len(files) // (jobs * 64))
     blocks = [files[i : i + size] for i in range(0, len(files), size)]
     _forked_from = (registry, validator)
-    spool = _spool_dir()
+    spool = spool_dir()
     pool = cf.ProcessPoolExecutor(
         jobs - 1, _mp_context(), initializer=_init_worker, initargs=(config, plugins, cache_dir, Path(spool.name))
     )
