@@ -25,7 +25,7 @@ from evidence_kit.model import Finding, Location, PluginInfo, Severity
 DEFAULT_PLUGINS: dict[str, str] = {
     "record-types": "evidence_kit_builtin.record_types",
     "json": "evidence_kit_builtin.sources.json_records",
-    "xml": "evidence_kit_builtin.sources.xml_records",
+    "xml": "evidence_kit_builtin.sources.xml_source",
     "csv": "evidence_kit_builtin.sources.csv_records",
     "pdf": "evidence_kit_builtin.sources.pdf_source",
     "complaints": "evidence_kit_builtin.rules.complaints",

@@ -12,12 +12,13 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from evidence_kit import Finding, Record, Severity, SourceContext
 from evidence_kit_gudid import __version__
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["NS", "AccessGudidJsonSource", "GudidXmlSource", "XmlRefused", "parse_xml", "xml_parser"]
 
@@ -37,6 +38,8 @@ class XmlRefused(ValueError):
 
 def xml_parser() -> etree.XMLParser:
     """Return the hardened lxml parser: no entities, no DTD, no network, no huge trees."""
+    from lxml import etree  # imported when a GUDID XML file is first read
+
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -46,6 +49,8 @@ def _parse_xml(data: bytes) -> etree._ElementTree:
     if m:
         line = data.count(b"\n", 0, m.start()) + 1
         raise XmlRefused("DOCTYPE or entity declarations are not allowed (entity expansion, external entities)", line)
+    from lxml import etree
+
     try:
         return etree.fromstring(data, xml_parser()).getroottree()
     except etree.XMLSyntaxError as exc:
