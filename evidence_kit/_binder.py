@@ -44,20 +44,17 @@ import functools
 import gc
 import hashlib
 import io
-import itertools
 import json
 import logging
 import mmap
 import multiprocessing as mp
-import os
-import pickle
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import pikepdf
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -71,7 +68,7 @@ from evidence_kit._binder_pages import (
     Row,
     render_records,
 )
-from evidence_kit._io import atomic_write, spool_dir
+from evidence_kit._io import atomic_write
 from evidence_kit._select import Selection, is_device_field, is_lot_field, record_date, scalars
 from evidence_kit.contracts import Section
 from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Severity
@@ -538,7 +535,7 @@ def _render_parallel(
     out: pikepdf.Pdf,
     shared: dict[Any, pikepdf.Object],
     fonts: pikepdf.Dictionary,
-    pool: _Pool | None,
+    pool: ProcessPoolExecutor | None,
 ) -> list[Any]:
     """Open the sources, and meanwhile run the work that needs no page numbers; return its results.
 
@@ -1216,81 +1213,18 @@ def write_binder(
             gc.enable()
 
 
-class _Spooled(NamedTuple):
-    """Where the second process left a result (see :class:`_Pool`)."""
-
-    path: str
-
-
-_SPOOLED = itertools.count()  # names the result files of the second process
-
-
-def _spooled(spool: str, fn: Callable[..., Any], *args: Any) -> Any:
-    """Run ``fn(*args)`` in the second process and leave its result in a file of ``spool``."""
-    result = fn(*args)
-    if result is None:
-        return None
-    path = os.path.join(spool, f"{os.getpid()}-{next(_SPOOLED)}")
-    try:
-        with open(path, "wb") as fh:
-            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError:  # a full spool folder: the pipe still works, only slower
-        return result
-    return _Spooled(path)
-
-
-@dataclass(frozen=True)
-class _Pending:
-    """A job of the second process; :meth:`result` waits for it and reads the result back."""
-
-    future: Future[Any]
-
-    def result(self) -> Any:
-        """Return the job's result."""
-        value = self.future.result()
-        if not isinstance(value, _Spooled):
-            return value
-        with open(value.path, "rb") as fh:
-            data = fh.read()
-        os.unlink(value.path)
-        return pickle.loads(data)  # written by our own forked process a moment ago
-
-
-class _Pool:
-    """The binder's second process: a forked one-worker pool whose results come back through a spool folder.
-
-    Its results (rendered pages, stamp streams) are megabytes. Through the pool's pipe they went in
-    64 KiB pieces, each read by a thread of this process that first had to get the interpreter lock
-    while this process copied sources, so the second process sat blocked on its writes
-    (:func:`evidence_kit._io.spool_dir`).
-    """
-
-    def __init__(self) -> None:
-        self._spool = spool_dir()
-        # the forked process renders pages: its collector runs as usual
-        self._pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=gc.enable)
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> _Pending:
-        """Run ``fn(*args)`` in the second process (forked at the first call)."""
-        return _Pending(self._pool.submit(_spooled, self._spool.name, fn, *args))
-
-    def shutdown(self) -> None:
-        """Stop the process (jobs not started are cancelled) and remove the spool folder."""
-        self._pool.shutdown(cancel_futures=True)
-        self._spool.cleanup()
-
-
 def _build(plan: Plan, output: Path, workers: int) -> None:
     parallel = len(plan.entries) >= PARALLEL_MIN and workers >= 2 and "fork" in mp.get_all_start_methods()
-    pool = _Pool() if parallel else None
+    # the forked process renders pages: its collector runs as usual
+    pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=gc.enable) if parallel else None
     try:
         _assemble(plan, output, pool)
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
 
 
-def _assemble(plan: Plan, output: Path, pool: _Pool | None) -> None:
+def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> None:
     config = plan.run.config
     out = pikepdf.new()
     shared: dict[Any, pikepdf.Object] = {}
