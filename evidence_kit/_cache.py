@@ -134,7 +134,7 @@ def decode(data: dict[str, Any]) -> FileResult:
         for t, i, d, loc, sha, src, att, text in data["r"]
     ]
     lines = data["d"]
-    if len(lines) != len(records) or not all(isinstance(line, str) for line in lines):
+    if len(lines) != len(records):
         raise ValueError("the record digests do not match the records")
     return FileResult(outcome, records, _dec_findings(data["f"]), lines, _dec_findings(data["rf"]))
 

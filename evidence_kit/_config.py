@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jsonschema_rs
-
+from evidence_kit._schemas import valid_by_rs
 from evidence_kit.errors import BundleError, ConfigError
 
 if TYPE_CHECKING:
@@ -181,11 +180,8 @@ def _check_schema(file: Path, raw: dict[str, Any]) -> None:
 
     jsonschema (~80 ms to import) is only imported when there is something to say.
     """
-    try:
-        if jsonschema_rs.Draft202012Validator(CONFIG_SCHEMA, validate_formats=True).is_valid(raw):
-            return
-    except ValueError:  # a TOML date-time value, which jsonschema-rs cannot take: jsonschema judges
-        pass
+    if valid_by_rs(CONFIG_SCHEMA, raw, formats=True):
+        return
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA, format_checker=jsonschema.FormatChecker())

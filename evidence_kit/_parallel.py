@@ -103,7 +103,7 @@ def _init_worker(config: Config, plugins: PluginSettings, cache_dir: Path | None
     _worker = (config, registry, validator, cache, RecordRules(config, registry), spool)
 
 
-def _work(block: list[tuple[str, str]]) -> tuple[str | list[dict[str, Any]], tuple[int, int, int]]:
+def _work(block: list[tuple[str, str]]) -> tuple[str | bytes | list[dict[str, Any]], tuple[int, int, int]]:
     """Ingest one block in a worker; return where its results are (or the results) and the cache counters.
 
     The results go into a file in the run's spool folder as JSON (:func:`pack`), and only the file's
@@ -125,7 +125,7 @@ def _work(block: list[tuple[str, str]]) -> tuple[str | list[dict[str, Any]], tup
     try:
         path.write_bytes(packed)
     except OSError:  # a full spool folder: the pipe still works, only slower
-        return results, stats
+        return packed, stats
     return str(path), stats
 
 

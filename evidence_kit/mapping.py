@@ -37,8 +37,7 @@ from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
-import jsonschema_rs
-
+from evidence_kit._schemas import valid_by_rs
 from evidence_kit.contracts import SourceContext
 from evidence_kit.errors import ConfigError
 from evidence_kit.model import Finding, Record
@@ -120,11 +119,7 @@ def validate_options(schema: Mapping[str, Any], options: Mapping[str, Any], wher
     Raises:
         ConfigError: An option is unknown or has a bad value; the message names the key.
     """
-    try:
-        valid = jsonschema_rs.Draft202012Validator(dict(schema)).is_valid(dict(options))
-    except ValueError:  # a TOML date-time value, which jsonschema-rs cannot take: jsonschema judges
-        valid = False
-    if not valid:
+    if not valid_by_rs(schema, dict(options)):
         _raise_option_error(schema, options, where)
     if "mapping" in options:
         FieldMap(options["mapping"], where=where)

@@ -265,6 +265,14 @@ class PluginInfo:
     hooks: tuple[str, ...] = ()
 
 
+def json_loads(text: str | bytes) -> Any:
+    """Parse JSON the tool wrote: with orjson, or with the stdlib for what orjson refuses (a lone surrogate escape)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 @dataclass(frozen=True, slots=True)
 class RecordDigest:
     """A record's fingerprint in a report, so two reports can be compared record by record.
@@ -319,10 +327,7 @@ class RecordDigest:
     @classmethod
     def from_line(cls, line: str) -> RecordDigest:
         """Read a digest back from :meth:`to_line` (or from a report's ``records`` entry)."""
-        try:
-            return cls(**orjson.loads(line))
-        except orjson.JSONDecodeError:  # what orjson refuses (a lone surrogate escape), the stdlib reads
-            return cls(**json.loads(line))
+        return cls(**json_loads(line))
 
 
 class RecordDigests(Sequence[RecordDigest]):

@@ -27,6 +27,7 @@ from evidence_kit.model import (
     RecordDigests,
     Report,
     Severity,
+    json_loads,
 )
 
 #: Report schema versions this tool reads.
@@ -93,12 +94,11 @@ def report_to_json(report: Report) -> str:
         text = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
     except orjson.JSONEncodeError:  # text it refuses (a lone surrogate, a huge integer): the stdlib decides
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
-    if not report.records:
-        return text.replace(json.dumps(_RECORDS_MARK), "[]", 1) + "\n"
     head, _, tail = text.partition(json.dumps(_RECORDS_MARK))
     records = report.records
-    lines = ",\n    ".join(records.lines if isinstance(records, RecordDigests) else [d.to_line() for d in records])
-    return "".join((head, "[\n    ", lines, "\n  ]", tail, "\n"))
+    lines = records.lines if isinstance(records, RecordDigests) else [d.to_line() for d in records]
+    block = "".join(("[\n    ", ",\n    ".join(lines), "\n  ]")) if lines else "[]"
+    return "".join((head, block, tail, "\n"))
 
 
 def _check_version(data: Mapping[str, Any]) -> str:
@@ -160,10 +160,7 @@ def report_from_json(text: str) -> Report:
             cannot read; the message names both versions and what to do.
     """
     try:
-        try:
-            data = orjson.loads(text)  # ~3x faster on a report with tens of thousands of record digests
-        except orjson.JSONDecodeError:  # what orjson refuses (e.g. a lone surrogate escape), the stdlib judges
-            data = json.loads(text)
+        data = json_loads(text)  # orjson: ~3x faster on a report with tens of thousands of record digests
         if not isinstance(data, dict) or "findings" not in data:
             raise ValueError("the JSON holds no evidence-kit report (no findings list)")
     except ValueError as exc:
