@@ -77,7 +77,7 @@ INGEST = (
     + """
 from evidence_kit._api import prepare
 from evidence_kit._ingest import ingest_file, walk_bundle
-from evidence_kit._parallel import gc_paused
+from evidence_kit._io import gc_paused
 from evidence_kit._schemas import SchemaValidator
 config, registry = prepare(sys.argv[1])
 validator = SchemaValidator(registry.record_types)
@@ -136,7 +136,7 @@ RULES = (
 from evidence_kit._api import prepare
 from evidence_kit._engine import run_rules
 from evidence_kit._ingest import ingest_file, walk_bundle
-from evidence_kit._parallel import gc_paused
+from evidence_kit._io import gc_paused
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit.model import RecordSet
 config, registry = prepare(sys.argv[1])

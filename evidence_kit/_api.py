@@ -16,7 +16,8 @@ from evidence_kit._config import CONFIG_NAME, Config, check_names, load_config
 from evidence_kit._diff import apply_baseline
 from evidence_kit._engine import assemble_report, duplicate_ids, run_rules
 from evidence_kit._ingest import check_source_options
-from evidence_kit._parallel import IngestStats, PluginSettings, gc_paused, ingest_all
+from evidence_kit._io import gc_paused
+from evidence_kit._parallel import IngestStats, PluginSettings, ingest_all
 from evidence_kit._plugins import Registry, build_registry, get_plugin_manager
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit._select import Selection, parse_selection

@@ -68,7 +68,7 @@ from evidence_kit._binder_pages import (
     Row,
     render_records,
 )
-from evidence_kit._io import atomic_write
+from evidence_kit._io import atomic_write, gc_paused
 from evidence_kit._select import Selection, is_device_field, is_lot_field, record_date, scalars
 from evidence_kit.contracts import Section
 from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Severity
@@ -1188,29 +1188,26 @@ def write_binder(
         sign: Turns the finished PDF's bytes into signed bytes (see :mod:`._signing`); applied before the
             atomic move, so no unsigned binder ever sits at ``output``.
     """
-    gc.freeze()  # the run's objects stay alive throughout; keep the collector from rescanning them
-    # and none at all while building: hundreds of thousands of short-lived wrappers, hardly any cycles (the few
-    # are collected once it is back on); it ran ~500 times at 5,000 sources, 0.2 s
-    collecting = gc.isenabled()
-    gc.disable()
+    gc.freeze()  # the run's objects stay alive throughout: keep the forked renderer's collector from rescanning them
     _mark("start")
     plan: Plan | None = None
+    # and no collection here while building: hundreds of thousands of short-lived wrappers, hardly any cycles
+    # (the few are collected once it is back on); it ran ~500 times at 5,000 sources, 0.2 s
     try:
-        plan = _plan(run, list(run.records) if records is None else records, selection)
-        plan.sign = sign
-        if records is None and analyses:  # a full binder carries the profile's analyses; a request binder not
-            from evidence_kit._api import analysis_pages
+        with gc_paused():
+            plan = _plan(run, list(run.records) if records is None else records, selection)
+            plan.sign = sign
+            if records is None and analyses:  # a full binder carries the profile's analyses; a request binder not
+                from evidence_kit._api import analysis_pages
 
-            plan.analyses = [(n, t, pikepdf.open(io.BytesIO(b))) for n, t, b in analysis_pages(run)]
-            _mark("analyses (gap map, readiness)")
-        _build(plan, output, workers)
-        _mark("release")
+                plan.analyses = [(n, t, pikepdf.open(io.BytesIO(b))) for n, t, b in analysis_pages(run)]
+                _mark("analyses (gap map, readiness)")
+            _build(plan, output, workers)
+            _mark("release")
     finally:
         for _, _, apdf in plan.analyses if plan is not None else ():
             apdf.close()
         gc.unfreeze()
-        if collecting:
-            gc.enable()
 
 
 def _build(plan: Plan, output: Path, workers: int) -> None:

@@ -6,9 +6,7 @@ bound into the binder), or excluded with a finding code and a reason. Nothing is
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
-import gc
 import os
 import threading
 import traceback
@@ -19,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from evidence_kit import _guard
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit._config import CONFIG_NAME, Config, InputSpec
-from evidence_kit._io import sha256_file, sha256_head_size
+from evidence_kit._io import gc_paused, sha256_file, sha256_head_size
 from evidence_kit._plugins import Registry
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit.contracts import Source, SourceContext
@@ -79,23 +77,6 @@ def _choose_source(rel: str, head: bytes, spec: InputSpec | None, registry: Regi
         except Exception:  # a detect() that crashes simply does not claim the file
             continue
     return None
-
-
-@contextlib.contextmanager
-def _no_cycle_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a source builds records.
-
-    Parsed records are acyclic (reference counting frees them), but with the collector on, every
-    few thousand new dicts trigger a traversal of all records read so far, which more than doubles
-    the cost of reading a large export (see benchmarks/README.md).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _checked: set[tuple[str, str, str]] = set()
@@ -192,7 +173,7 @@ def ingest_file(
         )
         return InputOutcome(rel, sha, size, source.name, excluded_by=f.code, reason=msg), [], [*findings, f]
 
-    with _no_cycle_gc():
+    with gc_paused():
         return _keep_valid(rel, sha, size, source, records, findings, registry, validator)
 
 
@@ -211,7 +192,7 @@ def _worker_for(source: Source) -> _guard.Worker:
 
 
 def _read_all(source: Source, path: Path, ctx: SourceContext) -> list[Record | Finding]:
-    with _no_cycle_gc():
+    with gc_paused():
         return list(source.read(path, ctx))
 
 

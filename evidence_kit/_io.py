@@ -1,8 +1,9 @@
-"""Atomic writes and file hashing."""
+"""Atomic writes, file hashing and the garbage-collector pause."""
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import tempfile
@@ -11,6 +12,29 @@ from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1 << 20
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a run builds records, findings, reports or binder pages.
+
+    That data is acyclic (reference counting frees it); with the collector on, every few thousand
+    new objects set off a traversal of all objects made so far, which made reading a large export
+    and a cached 50,000-record run two to three times slower. On the way out, when the collector
+    was on before, the objects made meanwhile are moved to the oldest generation (``gc.freeze``
+    then ``gc.unfreeze``: two list splices), so turning it back on does not set off a young-generation
+    collection that walks every one of them at once (0.2 s after a 50,000-record run). Nested
+    pauses leave the restoring to the outermost one.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.freeze()
+            gc.unfreeze()
+            gc.enable()
 
 
 def sha256_file(path: Path) -> str:

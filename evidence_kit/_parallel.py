@@ -9,14 +9,13 @@ as plain data in bundle order, so the report is byte-for-byte the one a serial r
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import gc
 import itertools
 import multiprocessing
 import multiprocessing.context
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,23 +61,6 @@ class Ingested:
         self.result.findings.extend(item.findings)
         self.result.findings.extend(item.rule_findings)
         self.digest_lines.extend(item.digest_lines)
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a run builds its records, findings and report.
-
-    Records are acyclic; with tens of thousands of them, every collection walks them all again,
-    which made a cached 50,000-record run two to three times slower. Reference counting still
-    frees everything; the collector is restored afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # Worker-process state, set once by the pool initializer (each worker is its own process).

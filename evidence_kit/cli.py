@@ -22,8 +22,7 @@ from evidence_kit._cache import default_cache_dir
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit._diff import diff_records, diff_to_dict, load_side, render_diff_text
 from evidence_kit._engine import rule_scope
-from evidence_kit._io import write_text_atomic
-from evidence_kit._parallel import gc_paused
+from evidence_kit._io import gc_paused, write_text_atomic
 from evidence_kit._plugins import build_registry, get_plugin_manager, plugin_inventory
 from evidence_kit.errors import BundleError, ConfigError, EvidenceKitError, PluginError
 from evidence_kit.model import Report, Severity

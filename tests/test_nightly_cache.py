@@ -207,3 +207,36 @@ def test_worker_results_cross_as_json_unless_a_record_holds_more(tmp_path):
         cache = FileCache(tmp_path / type(odd).__name__, build_registry(get_plugin_manager(entry_points=False)))
         cache.store("k" * 64, result(odd))
         assert cache.load("k" * 64) is None, "an entry that would change the value on its way back is not stored"
+
+
+def test_gc_pause_restores_the_collector_without_a_pending_young_collection():
+    """Objects made during the pause go to the oldest generation, so re-enabling does not walk them all at once."""
+    import gc
+
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    assert gc.isenabled()
+    gc.callbacks.append(seen)
+    try:
+        with _io.gc_paused():
+            assert not gc.isenabled()
+            with _io.gc_paused():  # nested: the outer pause restores
+                made = [[i] for i in range(50_000)]
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        more = [[i] for i in range(100)]  # a young collection would start here if the 50,000 were still young
+    finally:
+        gc.callbacks.remove(seen)
+    assert collections == []
+    assert len(made) + len(more) == 50_100
+    gc.disable()
+    try:
+        with _io.gc_paused():
+            pass
+        assert not gc.isenabled()  # a collector that was off stays off
+    finally:
+        gc.enable()
