@@ -485,6 +485,7 @@ class RecordSet:
     records: tuple[Record, ...]
     _by_id: Mapping[str, tuple[Record, ...]] = field(init=False, repr=False, compare=False)
     _by_type: Mapping[str, tuple[Record, ...]] = field(init=False, repr=False, compare=False)
+    _by_type_id: Mapping[tuple[str, str], Record] = field(init=False, repr=False, compare=False)
     _memo: dict[Any, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def derived(self, function: Callable[..., T], *args: Hashable) -> T:
@@ -509,11 +510,14 @@ class RecordSet:
     def __post_init__(self) -> None:
         by_id: dict[str, list[Record]] = {}
         by_type: dict[str, list[Record]] = {}
+        by_type_id: dict[tuple[str, str], Record] = {}
         for r in self.records:
             by_id.setdefault(r.id, []).append(r)
             by_type.setdefault(r.type, []).append(r)
+            by_type_id.setdefault((r.type, r.id), r)
         object.__setattr__(self, "_by_id", {k: tuple(v) for k, v in by_id.items()})
         object.__setattr__(self, "_by_type", {k: tuple(v) for k, v in by_type.items()})
+        object.__setattr__(self, "_by_type_id", by_type_id)
 
     @classmethod
     def of(cls, records: Iterable[Record]) -> RecordSet:
@@ -534,10 +538,10 @@ class RecordSet:
 
     def get(self, record_id: str, type: str | None = None) -> Record | None:
         """Return the first record with this id (and type, if given), or None."""
-        for r in self._by_id.get(record_id, ()):
-            if type is None or r.type == type:
-                return r
-        return None
+        if type is not None:
+            return self._by_type_id.get((type, record_id))
+        found = self._by_id.get(record_id)
+        return found[0] if found else None
 
     def all_with_id(self, record_id: str) -> tuple[Record, ...]:
         """Return every record carrying this id (more than one means a duplicate)."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     import holidays
 
-from evidence_kit import Record
+from evidence_kit import Record, RecordSet
 
 #: ``isinstance(value, MAPPING)`` is ``isinstance(value, Mapping)``, but a dict or a record's read-only data
 #: is recognised by its type at once instead of through the ABC's subclass hook (2-8x faster in hot loops)
@@ -167,13 +167,80 @@ def seq(value: Any) -> Sequence[Any]:
     return value if isinstance(value, (list, tuple)) else ()
 
 
+_SIGNATURE_POINTERS: Final = tuple(f"/signatures/{i}" for i in range(16))
+
+
 def signatures(rec: Record) -> list[tuple[str, Mapping[str, Any]]]:
     """Return ``(pointer, signature)`` for every signature on the record, including an ``approval`` block."""
+    data = rec.data
     out: list[tuple[str, Mapping[str, Any]]] = []
-    for i, sig in enumerate(seq(rec.data.get("signatures"))):
-        if isinstance(sig, MAPPING):
-            out.append((f"/signatures/{i}", sig))
-    approval = rec.data.get("approval")
+    found = data.get("signatures")
+    if isinstance(found, (list, tuple)):
+        for i, sig in enumerate(found):
+            if isinstance(sig, MAPPING):
+                out.append((_SIGNATURE_POINTERS[i] if i < 16 else f"/signatures/{i}", sig))
+    approval = data.get("approval")
     if isinstance(approval, MAPPING):
         out.append(("/approval", approval))
     return out
+
+
+# --- CAPA links, resolved once per record set and shared by the complaints and linkage packs ---
+
+#: record types that name CAPAs in a top-level capa_ids list, in the order links are reported
+CAPA_LINKERS: Final = ("nonconformance", "drug_deviation", "correction_removal", "complaint")
+#: ``(record, pointer, CAPA id, the CAPA record or None)``
+CapaLink = tuple[Record, str, str, Record | None]
+#: ``(CAPA, index in its triggers, the trigger object, the record it names or None)``
+CapaTrigger = tuple[Record, int, Mapping[str, Any], Record | None]
+
+
+def capa_links(records: RecordSet) -> Mapping[str, list[CapaLink]]:
+    """Return every CAPA id a record names, by the naming record's type, each resolved to the CAPA (or None).
+
+    Complaints, nonconformances, drug deviations and corrections name CAPAs in top-level ``capa_ids``
+    (pointer ``/capa_ids/i``); internal audits in each finding's ``capa_ids`` (``/findings/i/capa_ids/j``).
+    Ids are compared as strings. Computed once per record set and shared by every rule that follows links.
+    """
+    return records.derived(_capa_links)
+
+
+def _capa_links(records: RecordSet) -> dict[str, list[CapaLink]]:
+    find = records.get
+    out: dict[str, list[CapaLink]] = {}
+    for kind in CAPA_LINKERS:
+        rows: list[CapaLink] = []
+        for rec in records.of_type(kind):
+            refs = rec.data.get("capa_ids")
+            if isinstance(refs, (list, tuple)):
+                for i, ref in enumerate(refs):
+                    ref = str(ref)
+                    rows.append((rec, f"/capa_ids/{i}", ref, find(ref, "capa")))
+        out[kind] = rows
+    audits: list[CapaLink] = []
+    for audit in records.of_type("internal_audit"):
+        for i, finding in enumerate(seq(audit.data.get("findings"))):
+            if isinstance(finding, MAPPING):
+                for j, ref in enumerate(seq(finding.get("capa_ids"))):
+                    ref = str(ref)
+                    audits.append((audit, f"/findings/{i}/capa_ids/{j}", ref, find(ref, "capa")))
+    out["internal_audit"] = audits
+    return out
+
+
+def capa_triggers(records: RecordSet) -> list[CapaTrigger]:
+    """Return every trigger object of every CAPA, resolved to the record its ``{type, id}`` names (or None).
+
+    Triggers that are not objects are left out (the schema check reports them). Computed once per record set.
+    """
+    return records.derived(_capa_triggers)
+
+
+def _capa_triggers(records: RecordSet) -> list[CapaTrigger]:
+    find = records.get
+    return [
+        (capa, i, t, find(str(t.get("id")), str(t.get("type", ""))))
+        for capa in records.of_type("capa")
+        for i, t in enumerate(seq(capa.data.get("triggers")))
+        if isinstance(t, MAPPING)
+    ]

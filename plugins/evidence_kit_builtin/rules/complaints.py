@@ -11,7 +11,18 @@ from typing import Any
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import MAPPING, blank, get, is_explicit_none, parse_day, parse_when, seq, where
+from evidence_kit_builtin.rules._util import (
+    MAPPING,
+    blank,
+    capa_links,
+    capa_triggers,
+    get,
+    is_explicit_none,
+    parse_day,
+    parse_when,
+    seq,
+    where,
+)
 
 _SCOPE_OPTIONS: dict[str, Any] = {"scope": "all"}
 _SCOPE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {"scope": {"enum": ["all", "required"]}}}
@@ -475,17 +486,15 @@ def capa_missing(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 )
 def capa_dangling(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Every CAPA id a complaint names must resolve to a CAPA record."""
-    for c in records.of_type("complaint"):
-        for i, ref in enumerate(seq(c.data.get("capa_ids"))):
-            if records.get(str(ref), "capa") is None:
-                yield ctx.finding(
-                    c,
-                    field=f"/capa_ids/{i}",
-                    message=(
-                        f"Complaint {c.id} ({c.location.file}) links CAPA {ref}, "
-                        "but no CAPA with that id is in the bundle."
-                    ),
-                )
+    for c, ptr, ref, capa in capa_links(records)["complaint"]:
+        if capa is None:
+            yield ctx.finding(
+                c,
+                field=ptr,
+                message=(
+                    f"Complaint {c.id} ({c.location.file}) links CAPA {ref}, but no CAPA with that id is in the bundle."
+                ),
+            )
 
 
 @rule(
@@ -499,44 +508,39 @@ def capa_dangling(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 )
 def capa_one_way(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """A complaint → CAPA link must be mirrored by the CAPA's trigger list, and the other way round."""
-    for c in records.of_type("complaint"):
-        for i, ref in enumerate(seq(c.data.get("capa_ids"))):
-            capa = records.get(str(ref), "capa")
-            if capa is None:
-                continue
-            triggers = {(t.get("type"), t.get("id")) for t in seq(capa.data.get("triggers")) if hasattr(t, "get")}
-            if ("complaint", c.id) not in triggers:
-                yield ctx.finding(
-                    c,
-                    field=f"/capa_ids/{i}",
-                    message=(
-                        f"{where(c)} links CAPA {capa.id}, but {where(capa)} does not "
-                        "list the complaint among its triggers."
-                    ),
-                )
-    for capa in records.of_type("capa"):
-        for i, t in enumerate(seq(capa.data.get("triggers"))):
-            if not hasattr(t, "get") or t.get("type") != "complaint":
-                continue
-            complaint = records.get(str(t.get("id")), "complaint")
-            if complaint is None:
-                yield ctx.finding(
-                    capa,
-                    field=f"/triggers/{i}/id",
-                    message=(
-                        f"CAPA {capa.id} ({capa.location.file}) names complaint {t.get('id')} as a trigger, but no "
-                        "complaint with that id is in the bundle."
-                    ),
-                )
-            elif capa.id not in seq(complaint.data.get("capa_ids")):
-                yield ctx.finding(
-                    capa,
-                    field=f"/triggers/{i}/id",
-                    message=(
-                        f"{where(capa)} names complaint {complaint.id} as a trigger, but {where(complaint)} "
-                        "does not list the CAPA in capa_ids."
-                    ),
-                )
+    triggers = capa_triggers(records)
+    listed = {(id(capa), t.get("type"), t.get("id")) for capa, _, t, _ in triggers}  # id(CAPA), trigger type, id
+    for c, ptr, _, capa in capa_links(records)["complaint"]:
+        if capa is not None and (id(capa), "complaint", c.id) not in listed:
+            yield ctx.finding(
+                c,
+                field=ptr,
+                message=(
+                    f"{where(c)} links CAPA {capa.id}, but {where(capa)} does not "
+                    "list the complaint among its triggers."
+                ),
+            )
+    for capa, i, t, complaint in triggers:
+        if t.get("type") != "complaint":
+            continue
+        if complaint is None:
+            yield ctx.finding(
+                capa,
+                field=f"/triggers/{i}/id",
+                message=(
+                    f"CAPA {capa.id} ({capa.location.file}) names complaint {t.get('id')} as a trigger, but no "
+                    "complaint with that id is in the bundle."
+                ),
+            )
+        elif capa.id not in seq(complaint.data.get("capa_ids")):
+            yield ctx.finding(
+                capa,
+                field=f"/triggers/{i}/id",
+                message=(
+                    f"{where(capa)} names complaint {complaint.id} as a trigger, but {where(complaint)} "
+                    "does not list the CAPA in capa_ids."
+                ),
+            )
 
 
 @hookimpl

@@ -12,7 +12,16 @@ from typing import Any
 
 from evidence_kit import Finding, Record, RecordSet, RuleContext, Severity, hookimpl, rule
 from evidence_kit.contracts import FunctionRule
-from evidence_kit_builtin.rules._util import MAPPING, blank, parse_day, seq, where
+from evidence_kit_builtin.rules._util import (
+    MAPPING,
+    CapaLink,
+    blank,
+    capa_links,
+    capa_triggers,
+    parse_day,
+    seq,
+    where,
+)
 
 #: trigger type → field holding the date it was received or detected
 TRIGGER_DATES = {
@@ -27,6 +36,8 @@ TRIGGER_DATES = {
 }
 #: types whose records carry capa_ids at the top level (complaints are handled by the complaints pack)
 _LINKERS = ("nonconformance", "drug_deviation", "correction_removal")
+#: ... and with internal audits (capa_ids per audit finding): the records this pack follows links from
+_LINKED = (*_LINKERS, "internal_audit")
 _CITES = ("ISO 13485:2016 8.5.2(a)", "ISO 13485:2016 8.3", "ISO 13485:2016 8.2.4")
 
 
@@ -37,22 +48,17 @@ def _trigger_day(rec: Record) -> dt.date | None:
     return day
 
 
-def _capa_links(records: RecordSet) -> Iterator[tuple[Record, str, str]]:
-    """Yield ``(record, pointer, capa id)`` for every CAPA id a non-complaint record names."""
-    for rec in records.of_type(*_LINKERS):
-        for i, ref in enumerate(seq(rec.data.get("capa_ids"))):
-            yield rec, f"/capa_ids/{i}", str(ref)
-    for audit in records.of_type("internal_audit"):
-        for i, finding in enumerate(seq(audit.data.get("findings"))):
-            if isinstance(finding, MAPPING):
-                for j, ref in enumerate(seq(finding.get("capa_ids"))):
-                    yield audit, f"/findings/{i}/capa_ids/{j}", str(ref)
-
-
 def _triggers(capa: Record) -> Iterator[tuple[int, Mapping[str, Any]]]:
     for i, t in enumerate(seq(capa.data.get("triggers"))):
         if isinstance(t, MAPPING):
             yield i, t
+
+
+def _linker_links(records: RecordSet) -> Iterator[CapaLink]:
+    """Every CAPA link of a record this pack checks (complaints are the complaints pack's)."""
+    links = capa_links(records)
+    for kind in _LINKED:
+        yield from links[kind]
 
 
 def _trigger_pairs(records: RecordSet) -> list[tuple[Record, Record, str, dt.date, dt.date]]:
@@ -67,22 +73,16 @@ def _trigger_pairs(records: RecordSet) -> list[tuple[Record, Record, str, dt.dat
 def _pair_list(records: RecordSet) -> list[tuple[Record, Record, str, dt.date, dt.date]]:
     out: list[tuple[Record, Record, str, dt.date, dt.date]] = []
     seen: set[tuple[str, str, str]] = set()
-    pairs: list[tuple[Record, Record, str]] = []
-    for capa in records.of_type("capa"):
-        for i, t in _triggers(capa):
-            trig = records.get(str(t.get("id")), str(t.get("type", "")))
-            if trig is not None:
-                pairs.append((capa, trig, f"{capa.id} /triggers/{i}"))
-    links = [*_capa_links(records)]
-    links += [
-        (c, f"/capa_ids/{i}", str(ref))
-        for c in records.of_type("complaint")
-        for i, ref in enumerate(seq(c.data.get("capa_ids")))
+    pairs = [
+        (capa, trig, f"{capa.id} /triggers/{i}") for capa, i, _, trig in capa_triggers(records) if trig is not None
     ]
-    for source, ptr, ref in links:
-        target = records.get(ref, "capa")
-        if target is not None:
-            pairs.append((target, source, f"{source.id} {ptr}"))
+    links = capa_links(records)
+    pairs += [
+        (target, source, f"{source.id} {ptr}")
+        for kind in (*_LINKED, "complaint")
+        for source, ptr, _, target in links[kind]
+        if target is not None
+    ]
     for capa, trig, via in pairs:
         key = (capa.id, trig.type, trig.id)
         if key in seen:
@@ -100,12 +100,12 @@ def _pair_list(records: RecordSet) -> list[tuple[Record, Record, str, dt.date, d
     title="Nonconformance, audit finding, deviation or correction links a CAPA that is not in the bundle",
     cites=_CITES,
     hint="Correct the CAPA id, or add the CAPA's export to the bundle.",
-    record_types={*_LINKERS, "internal_audit", "capa"},
+    record_types={*_LINKED, "capa"},
 )
 def capa_dangling(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Every capa id resolves to a CAPA record."""
-    for rec, ptr, ref in _capa_links(records):
-        if records.get(ref, "capa") is None:
+    for rec, ptr, ref, capa in _linker_links(records):
+        if capa is None:
             yield ctx.finding(
                 rec, field=ptr, message=f"{where(rec)} links CAPA {ref} at {ptr}, but no CAPA has that id."
             )
@@ -120,16 +120,15 @@ def capa_dangling(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 )
 def trigger_dangling(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Every non-complaint trigger {type, id} resolves (complaint triggers: complaints.capa-one-way)."""
-    for capa in records.of_type("capa"):
-        for i, t in _triggers(capa):
-            kind = str(t.get("type", ""))
-            if kind != "complaint" and records.get(str(t.get("id")), kind) is None:
-                yield ctx.finding(
-                    capa,
-                    field=f"/triggers/{i}/id",
-                    message=f"{where(capa)} names {kind} {t.get('id')} as a trigger, but no {kind} with that id is in "
-                    "the bundle.",
-                )
+    for capa, i, t, target in capa_triggers(records):
+        kind = str(t.get("type", ""))
+        if kind != "complaint" and target is None:
+            yield ctx.finding(
+                capa,
+                field=f"/triggers/{i}/id",
+                message=f"{where(capa)} names {kind} {t.get('id')} as a trigger, but no {kind} with that id is in "
+                "the bundle.",
+            )
 
 
 @rule(
@@ -137,13 +136,14 @@ def trigger_dangling(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     title="CAPA and its nonconformance, audit finding, deviation or correction link only one way",
     cites=_CITES,
     hint="Record the link on both records: capa_ids on the trigger and the trigger in the CAPA's triggers.",
-    record_types={*_LINKERS, "internal_audit", "capa"},
+    record_types={*_LINKED, "capa"},
     severity=Severity.WARNING,
 )
 def one_way(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """Trigger → CAPA links are mirrored by CAPA → trigger links, and the other way round."""
-    for rec, ptr, ref in _capa_links(records):
-        capa = records.get(ref, "capa")
+    named: dict[int, set[str]] = {}  # id(record) → the CAPA ids it names
+    for rec, ptr, ref, capa in _linker_links(records):
+        named.setdefault(id(rec), set()).add(ref)
         if capa is None:
             continue
         back = {(str(t.get("type")), str(t.get("id"))) for _, t in _triggers(capa)}
@@ -154,20 +154,17 @@ def one_way(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
                 message=f"{where(rec)} links CAPA {ref}, but {where(capa)} does not list {rec.type} {rec.id} among "
                 "its triggers.",
             )
-    for capa in records.of_type("capa"):
-        for i, t in _triggers(capa):
-            kind, tid = str(t.get("type", "")), str(t.get("id"))
-            target = records.get(tid, kind) if kind in (*_LINKERS, "internal_audit") else None
-            if target is None:
-                continue
-            linked = {ref for r, _, ref in _capa_links(RecordSet.of([target]))}
-            if capa.id not in linked:
-                yield ctx.finding(
-                    capa,
-                    field=f"/triggers/{i}/id",
-                    message=f"{where(capa)} names {kind} {tid} as a trigger, but {where(target)} does not link the "
-                    "CAPA in capa_ids.",
-                )
+    for capa, i, t, target in capa_triggers(records):
+        kind, tid = str(t.get("type", "")), str(t.get("id"))
+        if target is None or kind not in _LINKED:
+            continue
+        if capa.id not in named.get(id(target), ()):
+            yield ctx.finding(
+                capa,
+                field=f"/triggers/{i}/id",
+                message=f"{where(capa)} names {kind} {tid} as a trigger, but {where(target)} does not link the "
+                "CAPA in capa_ids.",
+            )
 
 
 @rule(
@@ -221,20 +218,16 @@ def capa_open_delay(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 )
 def closed_with_open_capa(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """A closed complaint or nonconformance whose linked CAPA is not closed or cancelled."""
-    for rec in records.of_type("complaint", "nonconformance"):
-        closed = rec.data.get("status") == "closed" or not blank(
-            rec.data.get("closed_date") or rec.data.get("closed_at")
-        )
-        if not closed:
+    links = capa_links(records)
+    for rec, ptr, _, capa in (*links["complaint"], *links["nonconformance"]):
+        if capa is None or capa.data.get("status") in ("closed", "cancelled"):
             continue
-        for i, ref in enumerate(seq(rec.data.get("capa_ids"))):
-            capa = records.get(str(ref), "capa")
-            if capa is not None and capa.data.get("status") not in ("closed", "cancelled"):
-                yield ctx.finding(
-                    rec,
-                    field=f"/capa_ids/{i}",
-                    message=f"{where(rec)} is closed while {where(capa)} is still {capa.data.get('status') or 'open'}.",
-                )
+        if rec.data.get("status") == "closed" or not blank(rec.data.get("closed_date") or rec.data.get("closed_at")):
+            yield ctx.finding(
+                rec,
+                field=ptr,
+                message=f"{where(rec)} is closed while {where(capa)} is still {capa.data.get('status') or 'open'}.",
+            )
 
 
 @rule(

@@ -204,10 +204,20 @@ def signature_order(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
 def signer_id_shared(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
     """The signer_id → printed_name mapping is one-to-one across the whole bundle."""
     names: dict[str, dict[str, tuple[Any, str]]] = {}
+    normal: dict[str, str] = {}  # printed name → lower case, single spaces (a bundle has few signers)
     for rec, ptr, sig in records.derived(_all_signatures):
         sid, name = sig.get("signer_id"), sig.get("printed_name")
-        if isinstance(sid, str) and sid.strip() and isinstance(name, str) and name.strip():
-            names.setdefault(sid.strip(), {}).setdefault(" ".join(name.lower().split()), (rec, ptr))
+        if not (isinstance(sid, str) and isinstance(name, str)):
+            continue
+        key = normal.get(name)
+        if key is None:
+            key = normal[name] = " ".join(name.lower().split())
+        sid = sid.strip()
+        if sid and key:
+            by_name = names.get(sid)
+            if by_name is None:
+                by_name = names[sid] = {}
+            by_name.setdefault(key, (rec, ptr))
     for sid, by_name in sorted(names.items()):
         if len(by_name) < 2:
             continue
