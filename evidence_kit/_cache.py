@@ -46,7 +46,7 @@ from evidence_kit._config import CONFIG_NAME, Config
 from evidence_kit._diff import digest_record
 from evidence_kit._engine import RecordRules, RuleResults
 from evidence_kit._ingest import HEAD_BYTES, _choose_source, _match, _spec_for, ingest_file
-from evidence_kit._io import sha256_file, write_bytes_atomic
+from evidence_kit._io import sha256_head_size, write_bytes_atomic
 from evidence_kit._plugins import Registry
 from evidence_kit._schemas import SchemaValidator
 from evidence_kit.model import (
@@ -316,9 +316,7 @@ def _ingest_cached(
     if cache is None or not _cacheable(rel, path, config):
         return compute(rel, path, config, registry, validator), None
     try:
-        sha = sha256_file(path)
-        with open(path, "rb") as fh:
-            head = fh.read(HEAD_BYTES)
+        sha, head, _ = sha256_head_size(path, HEAD_BYTES)
     except OSError:
         return compute(rel, path, config, registry, validator), None
     source = _choose_source(rel, head, _spec_for(rel, config), registry)
