@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import io
 import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,14 +24,23 @@ for _name in ("pyhanko", "pyhanko_certvalidator"):  # path-building failures are
 FIELD = "EvidenceKitSignature"  #: the binder's signature field
 
 
+@contextmanager
+def _quiet_import() -> Iterator[None]:
+    """Import pyHanko without cryptography's deprecation notice for DSA, which pyHanko imports but we never use."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="DSA is deprecated")
+        yield
+
+
 def sign_pdf(data: bytes, key: Path, password: bytes | None) -> bytes:
     """Return ``data`` with an invisible PAdES B-B signature by the PKCS#12 identity in ``key``, appended.
 
     Raises:
         ConfigError: The key file cannot be read or the password does not open it.
     """
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    with _quiet_import():
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
 
     try:
         signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(key), passphrase=password)  # type: ignore[no-untyped-call]
@@ -72,7 +84,8 @@ class SignatureInfo:
 
 def revisions(data: bytes) -> int:
     """Return how many revisions (the original save plus incremental updates) the PDF ``data`` has."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    with _quiet_import():
+        from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
         return int(PdfFileReader(io.BytesIO(data), strict=False).xrefs.total_revisions)
@@ -82,10 +95,11 @@ def revisions(data: bytes) -> int:
 
 def signatures(data: bytes) -> list[SignatureInfo]:
     """Return every signature in the PDF ``data`` with its integrity, signer, time and coverage."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
+    with _quiet_import():
+        from pyhanko.pdf_utils.reader import PdfFileReader
+        from pyhanko.sign.validation import validate_pdf_signature
+        from pyhanko.sign.validation.status import SignatureCoverageLevel
+        from pyhanko_certvalidator import ValidationContext
 
     if b"/ByteRange" not in data:
         return []
