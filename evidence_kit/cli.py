@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from evidence_kit import __version__
-from evidence_kit._api import analyse, build_binder, prepare, run
+from evidence_kit._api import analyse, build_binder, prepare, run, select_records
 from evidence_kit._cache import default_cache_dir
 from evidence_kit._catalog import CORE_CODES
 from evidence_kit._diff import diff_records, diff_to_dict, load_side, render_diff_text
 from evidence_kit._engine import rule_scope
 from evidence_kit._io import gc_paused, write_text_atomic
 from evidence_kit._plugins import build_registry, get_plugin_manager, plugin_inventory
+from evidence_kit._select import parse_selection
 from evidence_kit.errors import BundleError, ConfigError, EvidenceKitError, PluginError
 from evidence_kit.model import Report, Severity
 from evidence_kit.reports import report_to_json
@@ -302,8 +303,12 @@ def build(
         _keep(result)
     counts = result.report.counts()
     excluded = sum(1 for o in result.report.inputs if not o.bound)
+    bound = f"{result.report.record_count} records"
+    if select:  # a request binder: say how many records it holds, not only how many the bundle has
+        selection = parse_selection(select)
+        bound = f"{len(select_records(result, selection))} of {result.report.record_count} records ({selection.describe()})"
     click.echo(
-        f"wrote {output}: {result.report.record_count} records, {len(result.report.inputs)} input files "
+        f"wrote {output}: {bound}, {len(result.report.inputs)} input files "
         f"({excluded} excluded), {counts['error']} errors, {counts['warning']} warnings"
     )
     raise _Fail(_exit_for(result.report, result.config.fail_on))

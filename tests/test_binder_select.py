@@ -124,6 +124,7 @@ def test_cli_request_binder(bundle: Path, tmp_path: Path, cli: Callable[..., tup
     code, stdout, err = cli("build", bundle, "--select", "device:LVP-200", "-o", out, "-q")
     assert code in (0, 1), err
     assert out.is_file() and "wrote" in stdout
+    assert "1 of 3 records (device:LVP-200)" in stdout, stdout
     if shutil.which("qpdf") is None:
         pytest.skip("qpdf is not installed (apt-get install qpdf)")
     data = json.loads(subprocess.run(["qpdf", "--json=2", str(out)], capture_output=True, text=True).stdout)
