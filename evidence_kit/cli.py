@@ -306,7 +306,8 @@ def build(
     bound = f"{result.report.record_count} records"
     if select:  # a request binder: say how many records it holds, not only how many the bundle has
         selection = parse_selection(select)
-        bound = f"{len(select_records(result, selection))} of {result.report.record_count} records ({selection.describe()})"
+        chosen = len(select_records(result, selection))
+        bound = f"{chosen} of {result.report.record_count} records ({selection.describe()})"
     click.echo(
         f"wrote {output}: {bound}, {len(result.report.inputs)} input files "
         f"({excluded} excluded), {counts['error']} errors, {counts['warning']} warnings"
