@@ -45,3 +45,5 @@ def test_pre_commit_hook_definition(cli):
     assert set(words[2:]) <= _options(cli, "validate")
     assert re.search(r"^  pass_filenames: false$", text, re.M)
     assert re.search(r"^  language: python$", text, re.M)
+    # pre-commit's `identify` tags .jsonl/.ndjson with nothing, so any type filter would skip JSON Lines exports
+    assert not re.search(r"^  types(_or)?:", text, re.M)
