@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ APPROVED_STATUSES = frozenset({"approved", "released", "effective", "signed"})
 CLOSED_FIELDS = ("closed_date", "closed_at", "closure_date", "completed_at")
 APPROVED_FIELDS = ("approved_at", "approval_date", "released_at", "release_date")
 APPROVAL_MEANINGS = ("approv", "releas")
+ALTERED = "records.altered-after-closure"
 
 
 def _approved_by_signature(data: Mapping[str, Any]) -> bool:
@@ -131,7 +133,7 @@ def _closure(d: RecordDigest) -> str:
 
 
 def _altered(old: RecordDigest, new: RecordDigest | None, fields: Sequence[str], older: str) -> Finding:
-    meta = CORE_CODES["records.altered-after-closure"]
+    meta = CORE_CODES[ALTERED]
     if new is None:
         what = "it has since been deleted"
         where = Location(old.file, old.id)
@@ -167,18 +169,58 @@ def diff_records(old: Iterable[RecordDigest], new: Iterable[RecordDigest], older
     return RecordDiff(added, removed, changed, tuple(sorted(findings, key=Finding.sort_key)))
 
 
+def _still_altered(baseline: Report, current: Sequence[RecordDigest]) -> list[Finding]:
+    """Return the baseline's ``records.altered-after-closure`` findings whose record is still as the baseline saw it.
+
+    Such a finding compares the baseline with *its* baseline, so a run against the new baseline would not
+    find it again: the edit of a closed record would look fixed when the baseline is rewritten, though
+    nothing was remedied. It stays (as still open, i.e. accepted) while the record is unchanged since the
+    baseline, or still deleted; a further change is compared afresh.
+    """
+    altered = [f for f in baseline.findings if f.code == ALTERED]
+    if not altered:
+        return []
+
+    def by_place(digests: Iterable[RecordDigest]) -> dict[tuple[str, str], str]:
+        out: dict[tuple[str, str], str] = {}
+        for d in digests:
+            out.setdefault((d.file, d.id), d.sha256)
+        return out
+
+    then, now = by_place(baseline.records), by_place(current)
+    places = [(f, (f.location.file, f.location.record or "")) for f in altered]
+    return [f for f, place in places if then.get(place) == now.get(place)]
+
+
+def _extra_occurrences(findings: Sequence[Finding], baseline: Sequence[Finding]) -> frozenset[Finding]:
+    """Return the findings beyond the baseline's count of their fingerprint (the later ones, in report order)."""
+    allowed = Counter(f.fingerprint for f in baseline)
+    seen: Counter[str] = Counter()
+    extra = set()
+    for f in findings:
+        seen[f.fingerprint] += 1
+        if 0 < allowed[f.fingerprint] < seen[f.fingerprint]:
+            extra.add(f)
+    return frozenset(extra)
+
+
 def apply_baseline(report: Report, baseline: Report, name: str) -> Report:
     """Return ``report`` compared with ``baseline``: finding statuses, fixed findings, record changes.
 
     Records changed or deleted after they were closed or approved add ``records.altered-after-closure``
-    findings to the report. A baseline without record digests (written by an older tool) is compared
-    by findings only (no record changes are listed).
+    findings to the report; the baseline's own such findings stay while their record is unchanged since
+    (see :func:`_still_altered`), and each fresh one is new (an edit made since the baseline is a new event,
+    even where the baseline holds a finding with its fingerprint). A fingerprint counts as many times as it
+    occurs: occurrences beyond the baseline's count are new. A baseline without record digests (written by
+    an older tool) is compared by findings only, and the comparison says that records were not compared.
     """
-    if baseline.record_count and not baseline.records:  # an older tool's report: findings only
-        diff = RecordDiff((), (), (), ())
-    else:
+    compared = not (baseline.record_count and not baseline.records)  # an older tool's report: findings only
+    if compared:
         diff = diff_records(baseline.records, report.records, f"the baseline report {name}")
-    findings = tuple(sorted(set(report.findings) | set(diff.findings), key=Finding.sort_key))
+        carried = _still_altered(baseline, report.records)
+    else:
+        diff, carried = RecordDiff((), (), (), ()), []
+    findings = tuple(sorted(set(report.findings) | set(diff.findings) | set(carried), key=Finding.sort_key))
     before = {f.fingerprint for f in baseline.findings}
     now = {f.fingerprint for f in findings}
     base = Baseline(
@@ -190,6 +232,8 @@ def apply_baseline(report: Report, baseline: Report, name: str) -> Report:
         added=tuple(_label(d) for d in diff.added),
         removed=tuple(_label(d) for d in diff.removed),
         changed=tuple((_label(c.new), c.fields) for c in diff.changed),
+        records_compared=compared,
+        extra=_extra_occurrences(findings, baseline.findings) | frozenset(diff.findings),
     )
     return dataclasses.replace(report, findings=findings, baseline=base)
 

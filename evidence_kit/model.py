@@ -397,6 +397,11 @@ class Baseline:
         added: ``type:id`` of records present now but not in the baseline.
         removed: ``type:id`` of baseline records that are gone.
         changed: ``(type:id, changed fields)`` of records whose content changed.
+        records_compared: False when the baseline has no record digests (an older tool wrote it), so
+            records could not be compared and ``added``/``removed``/``changed`` say nothing.
+        extra: Current findings that are new although the baseline has their fingerprint: occurrences
+            beyond the baseline's count (a third copy of a record where the baseline had two), and
+            edits of closed records made since the baseline (each edit is a new event).
     """
 
     report: str
@@ -407,6 +412,8 @@ class Baseline:
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    records_compared: bool = True
+    extra: frozenset[Finding] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,7 +450,8 @@ class Report:
         """Return ``"new"`` or ``"open"`` for a finding when the run had a baseline, else None."""
         if self.baseline is None:
             return None
-        return "open" if finding.fingerprint in self.baseline.open else "new"
+        base = self.baseline
+        return "open" if finding.fingerprint in base.open and finding not in base.extra else "new"
 
     def failing(self, severity: Severity) -> list[Finding]:
         """Return the findings at or above ``severity`` that count for the exit code.

@@ -71,6 +71,7 @@ def report_to_dict(report: Report, *, records: bool = True) -> dict[str, Any]:
             "counts": {"new": new, "open": len(report.findings) - new, "fixed": len(base.fixed)},
             "fixed": [_finding_dict(f) for f in base.fixed],
             "records": {
+                "compared": base.records_compared,
                 "added": list(base.added),
                 "removed": list(base.removed),
                 "changed": [{"record": key, "fields": list(fields)} for key, fields in base.changed],
@@ -138,15 +139,18 @@ def _baseline(data: Mapping[str, Any], findings: list[Mapping[str, Any]]) -> Bas
     if base is None:
         return None
     recs = base["records"]
+    still_open = frozenset(f["fingerprint"] for f in findings if f.get("baseline") == "open")
     return Baseline(
         base["report"],
         base["tool_version"],
         base["as_of"],
-        frozenset(f["fingerprint"] for f in findings if f.get("baseline") == "open"),
+        still_open,
         tuple(_finding(f) for f in base["fixed"]),
         tuple(recs["added"]),
         tuple(recs["removed"]),
         tuple((c["record"], tuple(c["fields"])) for c in recs["changed"]),
+        recs.get("compared", True),
+        frozenset(_finding(f) for f in findings if f.get("baseline") == "new" and f["fingerprint"] in still_open),
     )
 
 

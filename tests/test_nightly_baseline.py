@@ -89,7 +89,11 @@ def test_older_report_without_record_digests_still_loads(cli, make_bundle, tmp_p
     assert report.records == () and len(report.findings) == 1
     code, out, _ = cli("validate", bundle, "-q", "--baseline", old, "--format", "json")
     assert code == ExitCode.OK
-    assert json.loads(out)["baseline"]["records"] == {"added": [], "removed": [], "changed": []}
+    assert json.loads(out)["baseline"]["records"] == {"compared": False, "added": [], "removed": [], "changed": []}
+    code, text, _ = cli("validate", bundle, "-q", "--baseline", old)
+    assert "records not compared (the baseline has no record digests" in text, text
+    code, html, _ = cli("validate", bundle, "-q", "--baseline", old, "--format", "html")
+    assert 'id="records-not-compared"' in html and 'id="record-changes"' not in html
 
 
 def test_other_schema_versions_fail_with_a_clear_message(cli, make_bundle, tmp_path):
@@ -136,3 +140,26 @@ def test_missing_baseline_file_is_a_usage_error(cli, make_bundle, tmp_path):
     code, _, err = cli("validate", _bundle(make_bundle), "-q", "--baseline", tmp_path / "nope.json")
     assert code == ExitCode.USAGE
     assert "cannot read the baseline report" in err and "nope.json" in err and "--write-baseline" in err
+
+
+def test_a_further_occurrence_of_a_baseline_finding_is_new(cli, make_bundle, tmp_path):
+    """Fingerprints count: a third copy of a finding the baseline had twice is new, and fails the build."""
+    bundle = make_bundle(files([complaint(1, capa_ids=["CAPA-9"]), complaint(2, capa_ids=["CAPA-9"])], []), toml=TOML)
+    base = tmp_path / "base.json"
+    cli("validate", bundle, "-q", "--write-baseline", base)
+    two = [f for f in json.loads(base.read_text())["findings"] if f["code"] == "complaints.capa-dangling"]
+    assert len(two) == 2
+    write(bundle, "complaints/c000.json", [complaint(1, capa_ids=["CAPA-9"])] * 2 + [complaint(2, capa_ids=["CAPA-9"])])
+    code, out, _ = cli("validate", bundle, "-q", "--baseline", base, "--format", "json")
+    data = json.loads(out)
+    jsonschema.validate(data, SCHEMA)
+    dangling = [f for f in data["findings"] if f["code"] == "complaints.capa-dangling"]
+    assert len(dangling) == 3 and sorted(f["baseline"] for f in dangling) == ["new", "open", "open"]
+    assert code == ExitCode.FINDINGS
+    assert report_from_json(out).baseline_status(report_from_json(out).findings[0]) is not None
+    again = report_from_json(out)  # the statuses survive a round trip through JSON
+    assert sorted(again.baseline_status(f) or "" for f in again.findings if f.code == "complaints.capa-dangling") == [
+        "new",
+        "open",
+        "open",
+    ]

@@ -136,3 +136,24 @@ def test_digest_equals_record_digest_and_report_lines_are_sorted_one_line_json()
     held = RecordDigests.of([d, closed])
     assert len(held) == 2 and held.lines == (line, closed.to_line())
     assert held == (d, closed) and held[1] == closed and list(held) == [d, closed] and held == RecordDigests(held.lines)
+
+
+def test_rewritten_baseline_keeps_the_integrity_finding_until_the_record_changes_again(cli, make_bundle, tmp_path):
+    """Re-baselining accepts an edit of a closed record: the finding stays open, it is never called fixed."""
+    bundle = _bundle(make_bundle)
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    cli("validate", bundle, "-q", "--write-baseline", first)
+    _edit(bundle)
+    cli("validate", bundle, "-q", "--baseline", first, "--write-baseline", second)
+    code, out, _ = cli("validate", bundle, "-q", "--baseline", second, "--format", "json")
+    data = json.loads(out)
+    assert code == ExitCode.OK, "accepted in the baseline: not new"
+    found = [f for f in data["findings"] if f["code"] == "records.altered-after-closure"]
+    assert [(f["location"]["record"], f["baseline"]) for f in found] == [("CMP-1", "open")]
+    assert data["baseline"]["counts"]["fixed"] == 0
+    # restoring the closed record's original content is a change again: compared afresh, so the carried finding goes
+    write(bundle, "complaints/c000.json", [complaint(1, **CLOSED), complaint(2, lot="L7")])
+    _, out, _ = cli("validate", bundle, "-q", "--baseline", second, "--format", "json")
+    data = json.loads(out)
+    found = [f for f in data["findings"] if f["code"] == "records.altered-after-closure"]
+    assert [(f["location"]["record"], f["baseline"]) for f in found] == [("CMP-1", "new")]

@@ -255,6 +255,12 @@ class HtmlFormat:
                 for f in base.fixed
             ]
             out.append("</ul>")
+        if not base.records_compared:
+            out.append(
+                '<h3 id="records-not-compared">Records not compared: the baseline has no record digests '
+                "(an older evidence-kit wrote it). Rewrite it with --write-baseline.</h3></section>"
+            )
+            return "".join(out)
         out.append(
             f'<h3>Records: <span id="added-count">{len(base.added)}</span> added, '
             f'<span id="removed-count">{len(base.removed)}</span> removed, '

@@ -27,10 +27,15 @@ class TextFormat:
         base = report.baseline
         if base is not None:
             new = sum(1 for f in report.findings if report.baseline_status(f) == "new")
+            records = (
+                f"records {len(base.added)} added, {len(base.removed)} removed, {len(base.changed)} changed"
+                if base.records_compared
+                else "records not compared (the baseline has no record digests: rewrite it with --write-baseline)"
+            )
             out[-1:] = [
                 f"since baseline {base.report} (as of {base.as_of}): {new} new, {len(report.findings) - new} "
-                f"still open, {len(base.fixed)} fixed; records {len(base.added)} added, {len(base.removed)} "
-                f"removed, {len(base.changed)} changed",
+                f"still open, {len(base.fixed)} fixed; {records}",
+                *(f"  fixed: {f.code} {f.location}" for f in base.fixed),
                 "",
             ]
         for sev in Severity:
