@@ -27,7 +27,7 @@ from evidence_kit._plugins import build_registry, get_plugin_manager, plugin_inv
 from evidence_kit._select import parse_selection
 from evidence_kit.errors import BundleError, ConfigError, EvidenceKitError, PluginError
 from evidence_kit.model import Report, Severity
-from evidence_kit.reports import report_to_json
+from evidence_kit.reports import BUNDLE_ROOT, report_to_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -231,12 +231,24 @@ def validate(
             raise ConfigError(
                 f"unknown --format {fmt!r}.", hint=f"Known: {', '.join(sorted(result.registry.formats))}."
             )
-        text = renderer.render(result.report)
+        token = BUNDLE_ROOT.set(_relative_to_cwd(Path(bundle)))
+        try:
+            text = renderer.render(result.report)
+        finally:
+            BUNDLE_ROOT.reset(token)
         if output:
             write_text_atomic(output, text)
         else:
             click.echo(text, nl=False)
     raise _Fail(_exit_for(result.report, result.config.fail_on))
+
+
+def _relative_to_cwd(path: Path) -> str | None:
+    """Return ``path`` as a POSIX path relative to the working directory, or None when it lies outside."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (OSError, ValueError):
+        return None
 
 
 @cli.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -78,6 +79,12 @@ def report_to_dict(report: Report, *, records: bool = True) -> dict[str, Any]:
             },
         }
     return data
+
+
+#: The bundle folder as a POSIX path relative to the working directory, while the CLI renders a report
+#: (None when the bundle lies outside it, or outside the CLI). Formats that name files for tools rooted
+#: at the working directory (SARIF for code scanning: paths relative to the repository root) read it.
+BUNDLE_ROOT: ContextVar[str | None] = ContextVar("evidence_kit_bundle_root", default=None)
 
 
 _RECORDS_MARK = "\u0000records\u0000"

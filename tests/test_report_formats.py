@@ -130,11 +130,22 @@ def test_junit_one_case_per_rule_and_record(report: Report, pm: Any) -> None:
     assert root.get("failures") == str(failures) and failures > 0
 
 
-def test_cli_writes_sarif(cli: Any, report: Report, tmp_path: Path) -> None:
+def test_cli_writes_sarif(cli: Any, report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bundle = tmp_path / "bundle"
     code, out, _err = cli("validate", bundle, "--format", "sarif")
     assert code == 1
     assert json.loads(out)["version"] == "2.1.0"
+    # run from the folder that holds the bundle (a repository root in CI): paths are relative to it, so
+    # GitHub code scanning can map each alert to the repository file
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = cli("validate", "bundle", "--format", "sarif")
+    run_ = json.loads(out)["runs"][0]
+    locations = {
+        json.dumps(r["locations"][0]["physicalLocation"]["artifactLocation"], sort_keys=True) for r in run_["results"]
+    }
+    assert json.dumps({"uri": "bundle/exports/complaints.jsonl", "uriBaseId": "%SRCROOT%"}, sort_keys=True) in locations
+    assert run_["originalUriBaseIds"]["BUNDLE"] == {"uri": "bundle/", "uriBaseId": "%SRCROOT%"}
+    jsonschema.Draft4Validator(_sarif_schema()).validate(json.loads(out))
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
 """SARIF 2.1.0 report, so code-scanning UIs point at the export file and line of each finding.
 
-Each result's physical location is the bundle-relative export file (``uriBaseId`` ``BUNDLE``) and its line;
+Each result's physical location is the export file and its line. Run from a folder that holds the bundle
+(a repository root in CI), the path is relative to that folder (``uriBaseId`` ``%SRCROOT%``, e.g.
+``qms-bundle/exports/capas.jsonl``), which is how GitHub code scanning maps alerts to repository files;
+otherwise it is bundle-relative (``uriBaseId`` ``BUNDLE``);
 the logical location is the record and the JSON Pointer of the field. Rules carry their title, fix hint and
 citations (from the built-in catalogue; other plugins' rules carry their hint and citations).
 
@@ -12,8 +15,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from evidence_kit import Finding, Report, Severity, hookimpl
+from evidence_kit.reports import BUNDLE_ROOT
 from evidence_kit_builtin.rules import catalogue
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -36,7 +41,14 @@ def _rule(code: str, first: Finding) -> dict[str, Any]:
     }
 
 
-def _result(f: Finding, index: int, state: str | None) -> dict[str, Any]:
+def _artifact(file: str, root: str | None) -> dict[str, str]:
+    """Return the SARIF artifactLocation of a bundle file: working-directory-relative when the root is known."""
+    if root is None:
+        return {"uri": quote(file), "uriBaseId": "BUNDLE"}
+    return {"uri": quote(file if root == "." else f"{root}/{file}"), "uriBaseId": "%SRCROOT%"}
+
+
+def _result(f: Finding, index: int, state: str | None, root: str | None) -> dict[str, Any]:
     loc = f.location
     result: dict[str, Any] = {
         "ruleId": f.code,
@@ -50,7 +62,7 @@ def _result(f: Finding, index: int, state: str | None) -> dict[str, Any]:
         result["baselineState"] = state
     location: dict[str, Any] = {}
     if loc.file:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": loc.file, "uriBaseId": "BUNDLE"}}
+        physical: dict[str, Any] = {"artifactLocation": _artifact(loc.file, root)}
         if loc.line:
             physical["region"] = {"startLine": loc.line}
         location["physicalLocation"] = physical
@@ -85,8 +97,15 @@ class SarifFormat:
             first.setdefault(f.code, f)
         index = {c: i for i, c in enumerate(codes)}
         states = {"new": "new", "open": "unchanged", None: None}
-        results = [_result(f, index[f.code], states[report.baseline_status(f)]) for f in report.findings]
-        results += [_result(f, index[f.code], "absent") for f in fixed]
+        root = BUNDLE_ROOT.get()
+        results = [_result(f, index[f.code], states[report.baseline_status(f)], root) for f in report.findings]
+        results += [_result(f, index[f.code], "absent", root) for f in fixed]
+        bases: dict[str, Any] = {"BUNDLE": {"description": {"text": f"the bundle folder {report.bundle}"}}}
+        if root is not None:
+            bases = {
+                "%SRCROOT%": {"description": {"text": "the folder evidence-kit ran in (the repository root in CI)"}},
+                "BUNDLE": {"uri": quote(f"{root}/"), "uriBaseId": "%SRCROOT%"},
+            }
         run: dict[str, Any] = {
             "tool": {
                 "driver": {
@@ -96,9 +115,9 @@ class SarifFormat:
                     "rules": [_rule(c, first[c]) for c in codes],
                 }
             },
-            "originalUriBaseIds": {"BUNDLE": {"description": {"text": f"the bundle folder {report.bundle}"}}},
+            "originalUriBaseIds": bases,
             "artifacts": [
-                {"location": {"uri": o.file, "uriBaseId": "BUNDLE"}, "hashes": {"sha-256": o.sha256}}
+                {"location": _artifact(o.file, root), "hashes": {"sha-256": o.sha256}}
                 for o in report.inputs
                 if o.sha256
             ],
