@@ -60,6 +60,7 @@ def prepare(
         record_types=list(registry.record_types),
         rules=[*registry.rules, *CORE_CODES],
         profiles=list(registry.profiles),
+        section_keys=[key for key, _ in getattr(registry.profiles.get(config.profile), "section_titles", ())],
     )
     for spec in config.inputs:
         src = registry.source(spec.source) if spec.source else None

@@ -270,8 +270,12 @@ def check_names(
     record_types: Sequence[str],
     rules: Sequence[str],
     profiles: Sequence[str],
+    section_keys: Sequence[str] = (),
 ) -> None:
-    """Check that every source, record type, rule and profile the config names is registered.
+    """Check that every source, record type, rule, profile and binder section the config names is registered.
+
+    ``section_keys`` are the chosen profile's section keys, when it declares them (a data-driven
+    profile does); ``[binder.sections]`` values must be among them.
 
     Raises:
         ConfigError: A name is unknown; the message offers the closest registered name.
@@ -307,8 +311,14 @@ def check_names(
             f"{_did_you_mean(config.profile, profiles)}",
             hint=f"Known: {', '.join(sorted(profiles))}.",
         )
-    for rtype in config.binder.get("sections", {}):
+    for rtype, key in config.binder.get("sections", {}).items():
         if rtype not in record_types:
             raise ConfigError(
                 f"{file}: binder.sections names unknown record type {rtype!r}.{_did_you_mean(rtype, record_types)}"
+            )
+        if section_keys and key not in section_keys:
+            raise ConfigError(
+                f"{file}: binder.sections.{rtype} = {key!r} is not a section of the {config.profile} profile."
+                f"{_did_you_mean(key, section_keys)}",
+                hint=f"Known: {', '.join(section_keys)}.",
             )

@@ -87,6 +87,18 @@ def test_unknown_profile_and_source_names(cli, make_bundle):
     assert code == ExitCode.USAGE and "Did you mean 'fda-qmsr'?" in err
 
 
+def test_binder_section_typo_is_a_usage_error(cli, make_bundle):
+    from .conftest import MINIMAL_TOML
+
+    bundle = make_bundle({}, toml=MINIMAL_TOML + '\n[binder.sections]\ncapa = "measurment"\n')
+    code, _, err = cli("validate", bundle, "-q")
+    assert code == ExitCode.USAGE
+    assert "binder.sections.capa = 'measurment' is not a section of the fda-qmsr profile" in err
+    assert "Did you mean 'measurement'?" in err
+    good = make_bundle({}, toml=MINIMAL_TOML + '\n[binder.sections]\ncapa = "measurement"\n', name="good")
+    assert cli("validate", good, "-q")[0] != ExitCode.USAGE
+
+
 def test_missing_bundle_and_bad_format_exit_2(cli, make_bundle, tmp_path):
     assert cli("validate", tmp_path / "nope", "-q")[0] == ExitCode.USAGE
     code, _, err = cli("validate", _bundle(make_bundle), "-q", "--format", "yaml")

@@ -49,3 +49,12 @@ def test_case_label_udi_resolves_through_a_package_di():
     assert [f.location.record for f in run_rule("udi.di-not-in-master", records(data))] == ["LI-L2511"]
     data["DM-LVP200"][1]["package_dis"] = [{"di": case_gtin, "contains": "00812345000016", "quantity": "10"}]
     assert run_rule("udi.di-not-in-master", records(data)) == []
+
+
+def test_sequence_gap_names_the_missing_id_with_its_padding():
+    data = baseline()
+    body = dict(data["MDR-2026-0004"][1])
+    for n in (1, 3):  # MDR-2026-0002 is missing
+        data[f"MDR-2026-000{n}"] = ("mdr_report", {**body, "id": f"MDR-2026-000{n}"})
+    messages = [f.message for f in run_rule("records.id-sequence-gap", records(data))]
+    assert any(m.endswith("skips MDR-2026-0002.") for m in messages), messages

@@ -146,8 +146,10 @@ def id_sequence_gap(records: RecordSet, ctx: RuleContext) -> Iterator[Finding]:
             for low, high in itertools.pairwise(present):
                 if high - low > 1:
                     rec = numbered[high]
+                    digits = _NUMBERED.match(numbered[low].id)
+                    width = len(digits.group(2)) if digits else 0  # keep the ids' zero padding: CMP-2025-0002
                     missing = (
-                        f"{prefix}{low + 1}"
+                        f"{prefix}{low + 1:0{width}d}"
                         if high - low == 2
                         else f"{high - low - 1} numbers after {numbered[low].id}"
                     )
