@@ -30,7 +30,8 @@ never stored, so the next run reads the file again.
 ``<dir>/v4/rules/``): a first line holding the
 SHA-256 of the rest, then the entry as one line of JSON, then the record digests' report lines as they
 are (see :meth:`FileCache._write`). Entries are written to a temporary file and moved into
-place with ``os.replace``, so a crash never leaves a torn entry under the final name; an entry that
+place with ``os.replace`` (mode 0600: entries hold the records), so a crash never leaves a torn entry
+under the final name; an entry that
 is damaged anyway (a power loss before the data reached the disk, a disk error, a hand edit) fails
 its checksum, is ignored and is rebuilt. JSON, not pickle: a cache directory someone else can write
 to must not be able to run code. Records therefore come back with JSON types (a tuple a source
@@ -331,7 +332,7 @@ class FileCache:
             return
         entry = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         with contextlib.suppress(OSError):  # a read-only or full cache directory only costs speed
-            write_bytes_atomic(self._path(key, kind), entry, fsync=False)
+            write_bytes_atomic(self._path(key, kind), entry, fsync=False, private=True)
 
     def load(self, key: str) -> FileResult | None:
         """Return the cached result, or None when it is missing or damaged."""
