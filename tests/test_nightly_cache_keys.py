@@ -15,6 +15,7 @@ from evidence_kit._api import run
 from evidence_kit._cache import FileCache
 from evidence_kit._config import InputSpec
 from evidence_kit._plugins import build_registry, get_plugin_manager
+from evidence_kit.contracts import SourceContext
 from evidence_kit.reports import report_to_json
 
 from .conftest import MINIMAL_TOML
@@ -180,7 +181,6 @@ def test_password_env_option_is_followed_on_the_next_cached_run(make_bundle, tmp
 
 
 def test_password_token_is_salted_and_holds_no_password():
-    from evidence_kit.contracts import SourceContext
     from evidence_kit_builtin.sources.pdf_source import PdfDocumentSource
 
     source = PdfDocumentSource()
