@@ -9,15 +9,29 @@ options, settings and a digest of the rule packages' code and data); findings of
 they always run over the full record set.
 
 **Key.** SHA-256 over: the cache format and tool version, the file's bundle-relative path and
-SHA-256, the name and version of the source plugin that reads it, the ``$id`` and content hash of
-every registered record-type schema, and the file's ``[[inputs]]`` entry (path, source, record
-type, options). Any change to one of them is a miss.
+SHA-256, the name and version of the source plugin that reads it and a SHA-256 of its package's code
+and data (as for rules: editing a source without a version bump is a miss), the ``$id`` and content
+hash of every registered record-type schema, the file's ``[[inputs]]`` entry (path, source, record
+type, options), and what the reading depends on outside the file (:meth:`FileCache.references`):
+
+* the SHA-256 of every file an option names: any string in the options (at any depth) that is a
+  relative path to a regular file inside the bundle, such as the XML source's ``xsd``;
+* the SHA-256 of every file the source's optional ``referenced_files(ctx)`` returns (the XML
+  source: the XSD, also from the built-in ``schemas/``, and the local files it imports or includes);
+* the source's optional ``cache_token(ctx)``, a string standing for the environment the reading
+  depends on (the PDF source: a salted SHA-256 of the password it would use, from ``password_env``,
+  ``password`` or ``EVIDENCE_KIT_PDF_PASSWORDS``; the password itself is in no key and no entry).
+
+Any change to one of them is a miss. Exclusions that depend on the run rather than the file
+(:data:`evidence_kit._ingest.RUN_DEPENDENT`: time or memory budget, a crashed reader or source) are
+never stored, so the next run reads the file again.
 
 **Storage.** One file per entry, ``<dir>/v4/<key[:2]>/<key>.json`` (record-rule entries under
 ``<dir>/v4/rules/``): a first line holding the
 SHA-256 of the rest, then the entry as one line of JSON, then the record digests' report lines as they
 are (see :meth:`FileCache._write`). Entries are written to a temporary file and moved into
-place with ``os.replace``, so a crash never leaves a torn entry under the final name; an entry that
+place with ``os.replace`` (mode 0600: entries hold the records), so a crash never leaves a torn entry
+under the final name; an entry that
 is damaged anyway (a power loss before the data reached the disk, a disk error, a hand edit) fails
 its checksum, is ignored and is rebuilt. JSON, not pickle: a cache directory someone else can write
 to must not be able to run code. Records therefore come back with JSON types (a tuple a source
@@ -42,13 +56,14 @@ from typing import Any, TypeVar
 import orjson
 
 from evidence_kit import __version__
-from evidence_kit._config import CONFIG_NAME, Config
+from evidence_kit._config import CONFIG_NAME, Config, InputSpec
 from evidence_kit._diff import digest_record
-from evidence_kit._engine import RecordRules, RuleResults
-from evidence_kit._ingest import HEAD_BYTES, _choose_source, _match, _spec_for, ingest_file
-from evidence_kit._io import sha256_head_size, write_bytes_atomic
+from evidence_kit._engine import RecordRules, RuleResults, _package_digest
+from evidence_kit._ingest import HEAD_BYTES, RUN_DEPENDENT, _choose_source, _match, _spec_for, ingest_file
+from evidence_kit._io import sha256_file, sha256_head_size, write_bytes_atomic
 from evidence_kit._plugins import Registry
 from evidence_kit._schemas import SchemaValidator
+from evidence_kit.contracts import Source, SourceContext
 from evidence_kit.model import (
     Finding,
     InputOutcome,
@@ -188,6 +203,8 @@ class FileCache:
     misses: int = 0
     damaged: int = 0
     _schemas: str = field(init=False, default="")
+    _named: dict[int, tuple[InputSpec, list[Any]]] = field(init=False, default_factory=dict)
+    _digests: dict[Path, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         schemas = sorted(
@@ -196,12 +213,87 @@ class FileCache:
         )
         self._schemas = hashlib.sha256(canonical_json(schemas).encode()).hexdigest()
 
-    def key(self, rel: str, sha256: str, source: tuple[str, str], config: Config) -> str:
-        """Return the cache key of one file (see the module docstring for what goes into it)."""
+    def key(self, rel: str, sha256: str, source: tuple[str, str], config: Config, references: Any = None) -> str:
+        """Return the cache key of one file (see the module docstring for what goes into it).
+
+        Args:
+            rel: The file's bundle-relative path.
+            sha256: The file's SHA-256.
+            source: The reading source's name and identity (:func:`source_identity`).
+            config: The bundle config (the file's ``[[inputs]]`` entry).
+            references: What the reading depends on outside the file (:meth:`references`).
+        """
         spec = _spec_for(rel, config)
         spec_data = None if spec is None else [spec.path, spec.source, spec.record_type, dict(spec.options)]
-        material = [CACHE_FORMAT, __version__, rel, sha256, list(source), self._schemas, spec_data]
+        material = [CACHE_FORMAT, __version__, rel, sha256, list(source), self._schemas, spec_data, references]
         return hashlib.sha256(canonical_json(material).encode()).hexdigest()
+
+    def references(self, rel: str, sha256: str, source: Source, spec: InputSpec | None, bundle: Path) -> list[Any]:
+        """Return what reading ``rel`` depends on besides its bytes and options, as key material.
+
+        The SHA-256 of each file the options name and of each file the source's ``referenced_files``
+        returns (a file that is missing counts as such), and the source's ``cache_token``. Raises
+        whatever those source methods raise (the caller then does not cache the file).
+        """
+        named: list[Any] = []
+        if spec is not None and spec.options:
+            named = self._option_files(spec, bundle)
+        extra: list[Any] = []
+        wants_files = getattr(source, "referenced_files", None)
+        wants_token = getattr(source, "cache_token", None)
+        if wants_files is not None or wants_token is not None:
+            options = dict(spec.options) if spec is not None else {}
+            ctx = SourceContext(bundle, rel, sha256, source.name, spec.record_type if spec else None, options)
+            if wants_files is not None:
+                extra.append(sorted(self._file_digest(Path(p), bundle) for p in wants_files(ctx)))
+            if wants_token is not None:
+                extra.append(str(wants_token(ctx)))
+        return [named, extra]
+
+    def _option_files(self, spec: InputSpec, bundle: Path) -> list[Any]:
+        """Return ``[option value, SHA-256]`` for each option string naming a file in the bundle (once per entry)."""
+        memo = self._named.get(id(spec))
+        if memo is not None and memo[0] is spec:
+            return memo[1]
+        root = bundle.resolve()
+        found: list[Any] = []
+        for value in sorted(set(_strings(spec.options))):
+            if not value or value.startswith(("/", "\\")) or "\0" in value or len(value) > 1024:
+                continue
+            try:
+                target = (root / value).resolve()
+                if target.is_relative_to(root) and target.is_file():
+                    found.append([value, self._digest_of(target)])
+            except (OSError, ValueError):
+                continue
+        self._named[id(spec)] = (spec, found)
+        return found
+
+    def _file_digest(self, path: Path, bundle: Path) -> list[str]:
+        """Return ``[name, SHA-256]`` (``"missing"`` when it is not a readable file) of a referenced file.
+
+        The name is the bundle-relative path, or the file name for a file outside the bundle (a
+        built-in XSD), so moving the bundle or the installation keeps the key.
+        """
+        target = path if path.is_absolute() else bundle / path
+        try:
+            target = target.resolve()
+            name = target.relative_to(bundle.resolve()).as_posix()
+        except ValueError:
+            name = target.name
+        except OSError:
+            name = path.name
+        try:
+            return [name, self._digest_of(target)]
+        except OSError:
+            return [name, "missing"]
+
+    def _digest_of(self, target: Path) -> str:
+        """Return the SHA-256 of a resolved file path, computed once per cache object (one run)."""
+        digest = self._digests.get(target)
+        if digest is None:
+            digest = self._digests[target] = sha256_file(target)
+        return digest
 
     def _path(self, key: str, kind: str = "") -> Path:
         return self.root / f"v{CACHE_FORMAT}" / kind / key[:2] / f"{key}.json"
@@ -240,7 +332,7 @@ class FileCache:
             return
         entry = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         with contextlib.suppress(OSError):  # a read-only or full cache directory only costs speed
-            write_bytes_atomic(self._path(key, kind), entry, fsync=False)
+            write_bytes_atomic(self._path(key, kind), entry, fsync=False, private=True)
 
     def load(self, key: str) -> FileResult | None:
         """Return the cached result, or None when it is missing or damaged."""
@@ -319,15 +411,46 @@ def _ingest_cached(
         sha, head, _ = sha256_head_size(path, HEAD_BYTES)
     except OSError:
         return compute(rel, path, config, registry, validator), None
-    source = _choose_source(rel, head, _spec_for(rel, config), registry)
+    spec = _spec_for(rel, config)
+    source = _choose_source(rel, head, spec, registry)
     if source is None:
         return compute(rel, path, config, registry, validator), None
-    key = cache.key(rel, sha, (source.name, str(getattr(source, "version", ""))), config)
+    try:
+        references = cache.references(rel, sha, source, spec, config.bundle)
+    except Exception:  # a source's referenced_files or cache_token crashed: read the file, keep nothing
+        return compute(rel, path, config, registry, validator), None
+    key = cache.key(rel, sha, source_identity(source), config, references)
     hit = cache.load(key)
     if hit is not None:
         return hit, key
     result = compute(rel, path, config, registry, validator)
-    if result.outcome.sha256 == sha and result.outcome.source == source.name:
+    outcome = result.outcome
+    if outcome.sha256 == sha and outcome.source == source.name and outcome.excluded_by not in RUN_DEPENDENT:
         cache.store(key, result)
         return result, key
     return result, None
+
+
+def source_identity(source: Source) -> tuple[str, str]:
+    """Return a source's name and ``"<version>+<SHA-256 of its package's code and data>"``.
+
+    The digest is the one record-scoped rules use (:func:`evidence_kit._engine._package_digest`),
+    computed once per process, so editing a source's code invalidates its entries without a
+    version bump.
+    """
+    try:
+        code = _package_digest(type(source).__module__)
+    except (ImportError, ValueError):  # a source defined in __main__ or a module without a spec
+        code = ""
+    return source.name, f"{getattr(source, 'version', '')}+{code}"
+
+
+def _strings(value: Any) -> list[str]:
+    """Return every string in a nested structure of dicts and lists (dict keys left out)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict | MappingProxyType):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []

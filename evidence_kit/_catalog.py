@@ -109,7 +109,8 @@ CORE_CODES: dict[str, CoreCode] = {
             _E,
             "Encrypted PDF cannot be opened (password required, wrong, or unsupported security handler)",
             _RECORDS,
-            "Give the password in [pdf.passwords] or EVIDENCE_KIT_PDF_PASSWORDS, or export an unencrypted true copy.",
+            "Give the password in the [[inputs]] option password_env or in EVIDENCE_KIT_PDF_PASSWORDS, "
+            "or export an unencrypted true copy.",
         ),
         CoreCode(
             "ingest.repaired",

@@ -25,6 +25,11 @@ from evidence_kit.mapping import validate_options
 from evidence_kit.model import Finding, InputOutcome, Location, Record, canonical_json
 
 HEAD_BYTES = 4096
+#: Exclusions that tell about the run rather than the file: the time or memory budget ran out (a loaded
+#: machine, a smaller ``MEMORY_BUDGET``), the reading process died, or the source raised (a plugin bug or
+#: an ``OSError`` or ``MemoryError`` of the moment). The incremental cache never keeps them, so the next
+#: run reads the file again.
+RUN_DEPENDENT = frozenset({"ingest.budget-exceeded", "ingest.source-crashed"})
 
 
 @dataclass

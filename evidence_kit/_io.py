@@ -6,6 +6,7 @@ import contextlib
 import gc
 import hashlib
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,16 +68,20 @@ def sha256_head_size(path: Path, head: int) -> tuple[str, bytes, int]:
 
 
 @contextlib.contextmanager
-def atomic_write(path: Path, *, fsync: bool = True) -> Iterator[BinaryIO]:
+def atomic_write(path: Path, *, fsync: bool = True, private: bool = False) -> Iterator[BinaryIO]:
     """Write to a temp file beside ``path`` and move it into place only when the block succeeds.
 
     A crash or exception at any point leaves the previous file (if any) untouched and no partial
     file at ``path``. ``fsync=False`` skips flushing to disk (for caches that checksum their
     entries, where a power loss may lose an entry but never passes off a torn one).
+
+    The file gets the mode ``open()`` gives a new file, 0666 less the umask (0644 under the usual
+    umask 022), so colleagues and web servers can read a binder or report as they could any other
+    file the user writes; ``private=True`` gives 0600 instead (the cache: it holds the records).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temp(path, 0o600 if private else 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
@@ -90,14 +95,30 @@ def atomic_write(path: Path, *, fsync: bool = True) -> Iterator[BinaryIO]:
         raise
 
 
+def _create_temp(path: Path, mode: int) -> tuple[int, str]:
+    """Create ``.<name>.<random>.tmp`` beside ``path`` exclusively, with ``mode`` less the umask (as ``open()`` does).
+
+    ``tempfile.mkstemp`` always creates 0600, whatever the umask; the kernel applies the umask to
+    the mode given here, so no process-wide ``os.umask`` call (racy with threads) is needed.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, mode), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def write_bytes_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
+def write_bytes_atomic(path: Path, data: bytes, *, fsync: bool = True, private: bool = False) -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
-    with atomic_write(path, fsync=fsync) as fh:
+    with atomic_write(path, fsync=fsync, private=private) as fh:
         fh.write(data)
 
 

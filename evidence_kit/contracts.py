@@ -121,6 +121,19 @@ class Source(Protocol):
 
     ``read`` yields Records and Findings; bad data is a Finding, never an exception. An exception
     that escapes anyway becomes an ``ingest.source-crashed`` finding naming the plugin.
+
+    The incremental cache reuses what ``read`` made of a file while the file, its ``[[inputs]]``
+    entry, the source's ``version`` and its package's code stay the same, and while every file an
+    option names (a string option that is a path inside the bundle) keeps its content. A source
+    whose reading depends on anything else may add, optionally:
+
+    * ``referenced_files(ctx) -> Iterable[Path]``: further files the reading depends on (an XSD's
+      imports, a file outside the bundle); their content goes into the cache key.
+    * ``cache_token(ctx) -> str``: a string that changes whenever something else the reading
+      depends on changes (an environment variable). Never return a secret itself: return a
+      digest of it, salted with ``ctx.sha256``.
+
+    Both must be quick (they run for every file on every cached run) and must not read the input file.
     """
 
     name: str

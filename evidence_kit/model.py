@@ -196,6 +196,11 @@ _LOCATION_SLOTS = _slot_setters(Location, "file record field line page path")
 _RECORD_SLOTS = _slot_setters(Record, "type id data location sha256 source attachments text")
 
 
+def _opt(value: str | None) -> tuple[bool, str]:
+    """Order ``None`` before every string, ``""`` included."""
+    return (value is not None, value or "")
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem, anywhere: an unreadable file, a schema violation, a broken rule, a crash.
@@ -220,14 +225,38 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Return a 16-hex-digit id that survives rewording: code, file, record and field only."""
+        """Return a 16-hex-digit id that survives rewording: code, file, record and field only.
+
+        Positions are left out, the location's ``path`` as much as ``line`` and ``page``: an XPath
+        (``…/Complaint[2]``) or a JSON Pointer into a file (``/17``) moves when a record is added
+        above, and a baseline must keep matching. So two findings on the same record and field of
+        one file that differ only in position (the two ``records.duplicate-id`` findings of a form
+        whose document record and form record share an id) share a fingerprint: they are one problem.
+        """
         loc = self.location
         key = "|".join((self.code, loc.file, loc.record or "", loc.field or ""))
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
-    def sort_key(self) -> tuple[str, str, str, int, int, str, str]:
-        """Return the deterministic report order: file, record, field, line, page, code, message."""
-        return (*self.location.sort_key(), self.code, self.message)
+    def sort_key(self) -> tuple[Any, ...]:
+        """Return the deterministic report order: file, record, field, line, page, code, message, then the rest.
+
+        The order is total: two findings that differ in anything (the location's ``path``, a
+        ``None`` where the other has ``""`` or 0, severity, citations, hint, plugin) never tie, so
+        the report's order does not depend on the order they were found in or on set iteration
+        (``hash(None)`` differs per process).
+        """
+        loc = self.location
+        return (
+            *loc.sort_key(),
+            self.code,
+            self.message,
+            _opt(loc.path),
+            self.severity.value,
+            self.cites,
+            _opt(self.hint),
+            self.plugin,
+            (loc.record is None, loc.field is None, loc.line is None, loc.page is None),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -40,6 +38,7 @@ import pypdfium2 as pdfium
 from evidence_kit import Finding, Record, Severity, SourceContext
 from evidence_kit.mapping import MISSING, RecordBuilder
 from evidence_kit.parsing import JsonError, XmlRefused, loads_strict, parse_date, parse_xml
+from evidence_kit_builtin.sources.pdf_source import PASSWORDS_ENV, password_for
 from evidence_kit_builtin.sources.xml_records import element_to_dict
 
 MAX_FIELDS = 5000
@@ -51,31 +50,7 @@ LEGIBLE_PAGES = 3
 #: pdfium marks a word hyphenated at a line end with U+0002 or U+FFFE; pypdf gave "-" and a line break
 _LINE_ENDS = str.maketrans({"\x02": "-\n", "\ufffe": "-\n"})
 
-PASSWORDS_ENV = "EVIDENCE_KIT_PDF_PASSWORDS"  #: a JSON object {bundle path: password}
 _STREAM_NAME = re.compile(r"^.*?<_io\.BytesIO object at 0x[0-9a-f]+>:?\s*")
-
-
-def password_for(ctx: SourceContext) -> str | None:
-    """Return the user's password for this PDF, or None: never guessed.
-
-    In order: the ``[[inputs]]`` option ``password_env`` (the name of an environment variable holding
-    it), the option ``password``, then the JSON map in ``EVIDENCE_KIT_PDF_PASSWORDS`` keyed by the
-    file's bundle path.
-    """
-    env_name = ctx.options.get("password_env")
-    if isinstance(env_name, str) and env_name in os.environ:
-        return os.environ[env_name]
-    if isinstance(ctx.options.get("password"), str):
-        return str(ctx.options["password"])
-    raw = os.environ.get(PASSWORDS_ENV)
-    if raw:
-        try:
-            table = json.loads(raw)
-        except ValueError:
-            return None
-        value = table.get(ctx.file) if isinstance(table, dict) else None
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _clean(exc: Exception) -> str:
