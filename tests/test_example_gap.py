@@ -89,3 +89,32 @@ def test_qmm_binder_opens_with_readiness_pages(cli, tmp_path):
         titles = [item.title for item in outline.root]
     readiness = next(i for i, t in enumerate(titles) if "readiness" in t.lower())
     assert readiness < next(i for i, t in enumerate(titles) if t.startswith("1 "))
+
+
+def test_gap_tables_wrap_long_procedure_ids_inside_their_column(device_gap, tmp_path):
+    """Long ids without spaces (MDF-LVP-200_medical-device-file-index) once ran over the Rec. and Latest columns."""
+    import itertools
+    import re
+    import shutil
+    import subprocess
+
+    from evidence_kit_builtin.gap.pages import render_gap_pdf
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed")
+    pdf = tmp_path / "gap.pdf"
+    pdf.write_bytes(render_gap_pdf(device_gap))
+    xhtml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines: dict[tuple[int, float], list[tuple[float, float, str]]] = {}
+    for page, body in enumerate(re.findall(r"<page [^>]*>(.*?)</page>", xhtml, re.S)):
+        for x0, y0, x1, word in re.findall(
+            r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', body
+        ):
+            lines.setdefault((page, round(float(y0))), []).append((float(x0), float(x1), word))
+    long_ids = 0
+    for words in lines.values():
+        words.sort()
+        for (_, x1, w), (nx0, _, nw) in itertools.pairwise(words):
+            assert x1 <= nx0 + 0.5, f"{w!r} runs over {nw!r}"
+        long_ids += any(w.startswith("MDF-LVP-200_") for _, _, w in words)
+    assert long_ids, "the long procedure id is not in the table"
