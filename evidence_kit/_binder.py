@@ -4,7 +4,7 @@ Generated pages come from :mod:`._binder_pages` (reportlab); this is the only mo
 
 Layout (page labels in brackets)::
 
-    front matter [i, ii, …]   cover, readiness summary, table of contents, exceptions, the four logs
+    front matter [i, ii, …]   cover, readiness summary, table of contents, exceptions, the profile's logs
     body         [1, 2, …]    profile sections → record types → records; each record = summary page(s)
                               followed by its source PDF pages, merged unchanged
     back matter  [continues]  profile appendices (QSIT crosswalk …), integrity manifest, index
@@ -70,7 +70,7 @@ from evidence_kit._binder_pages import (
 )
 from evidence_kit._io import atomic_write, gc_paused
 from evidence_kit._select import Selection, is_device_field, is_lot_field, record_date, scalars
-from evidence_kit.contracts import Section
+from evidence_kit.contracts import DEVICE_LOGS, BinderLog, LogColumn, Section
 from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Severity
 from evidence_kit.reports import report_to_dict
 
@@ -585,68 +585,56 @@ def _render_parallel(
 
 # -- front matter -----------------------------------------------------------------------------------------
 
-LOGS: tuple[tuple[str, str, str], ...] = (
-    ("complaint", "Complaint log", "log:complaint"),
-    ("capa", "CAPA log", "log:capa"),
-    ("nonconformance", "Nonconformance log", "log:nonconformance"),
-    ("label_inspection", "Label inspection log", "log:label_inspection"),
-)
+
+def _logs(plan: Plan) -> tuple[BinderLog, ...]:
+    """Return the profile's logs (the device logs for a profile that names none)."""
+    return tuple(getattr(plan.run.registry.profiles[plan.run.report.profile], "logs", DEVICE_LOGS))
 
 
-def _log_rows(plan: Plan, rtype: str) -> tuple[list[Column], list[Row]]:
+def _label_result(d: Mapping[str, Any]) -> str:
+    """Return a label inspection's result from its ``items.*`` (pass / fail / n/a) and its pre-use inspection."""
+    items = d.get("items")
+    items = items if isinstance(items, Mapping) else {}
+    failed = [str(k) for k, v in items.items() if v == "fail"]
+    if isinstance(d.get("pre_use_inspection"), Mapping) and d["pre_use_inspection"].get("result") == "fail":
+        failed.append("pre-use inspection")
+    if failed:
+        return "FAIL: " + ", ".join(failed)
+    if not items:
+        return "not recorded"
+    na = [str(k) for k, v in items.items() if v == "n/a"]
+    other = [f"{k} {_fmt(v)}" for k, v in items.items() if v not in ("pass", "n/a")]
+    if other:
+        return "; ".join(other)
+    return "pass" + (f" (n/a: {', '.join(na)})" if na else "")
+
+
+def _cell(col: LogColumn, rec: Record) -> str:
+    """Return what log column ``col`` shows for ``rec`` (see :class:`LogColumn`)."""
+    d = rec.data
+    if col.show == "id":
+        return rec.id
+    if col.show == "label_result":
+        return _label_result(d)
+    if col.show == "yes_no":
+        return _yes_no(_get(d, *col.fields))
+    if col.show == "ids":
+        return _ids(_get(d, *col.fields))
+    if col.show == "join":
+        return " ".join(_fmt(v) for v in (_get(d, f) for f in col.fields) if v is not None) or "–"
+    return _fmt(_get(d, *col.fields) or "–")
+
+
+def _log_rows(plan: Plan, spec: BinderLog) -> tuple[list[Column], list[Row]]:
     rows: list[Row] = []
-    entries = [e for e in plan.entries if e.rec.type == rtype]
+    entries = [e for e in plan.entries if e.rec.type in spec.record_types]
     entries.sort(key=lambda e: (str(record_date(e.rec, None) or ""), e.rec.id))
     for e in entries:
-        d = e.rec.data
-        if rtype == "complaint":
-            cells: tuple[str, ...] = (
-                e.rec.id,
-                _fmt(_get(d, "received_date", "date") or "–"),
-                _fmt(_get(d, "device_name", "device", "udi") or "–"),
-                _yes_no(_get(d, "mdr_decision.reportable", "mdr_reportable")),
-                _ids(_get(d, "capa_ids", "capa_id")),
-                _fmt(_get(d, "status") or "–"),
-            )
-        elif rtype == "capa":
-            cells = (
-                e.rec.id,
-                _fmt(_get(d, "opened_at", "opened_date") or "–"),
-                _fmt(_get(d, "status") or "–"),
-                _fmt(_get(d, "closed_at", "closed_date") or "–"),
-                _ids(_get(d, "triggers")),
-            )
-        elif rtype == "nonconformance":
-            cells = (
-                e.rec.id,
-                _fmt(_get(d, "detected_at", "date") or "–"),
-                _fmt(_get(d, "disposition.decision", "disposition") or "–"),
-                _ids(_get(d, "capa_ids", "capa_id")),
-            )
-        else:
-            cells = (
-                e.rec.id,
-                _fmt(_get(d, "lot", "lot_number") or "–"),
-                _fmt(_get(d, "inspected_at", "date") or "–"),
-                _fmt(_get(d, "result", "outcome") or "–"),
-            )
+        cells = tuple(_cell(col, e.rec) for col in spec.columns)
         bad = plan.findings.get((e.rec.location.file, e.rec.id), ())
         flag = min((f.severity.value for f in bad), key=lambda s: _SEV_ORDER[s], default=None)
         rows.append(Row((*cells, plan.label(e.key)), target=e.key, flag=flag if flag != "info" else None))
-    heads = {
-        "complaint": [
-            ("Complaint", 95),
-            ("Received", 60),
-            ("Device", 120),
-            ("MDR reportable", 55),
-            ("Linked CAPA", 90),
-            ("Status", 50),
-        ],
-        "capa": [("CAPA", 100), ("Opened", 70), ("Status", 70), ("Closed", 70), ("Triggered by", 160)],
-        "nonconformance": [("Nonconformance", 120), ("Detected", 80), ("Disposition", 160), ("Linked CAPA", 110)],
-        "label_inspection": [("Inspection", 120), ("Lot", 100), ("Inspected", 110), ("Result", 140)],
-    }[rtype]
-    return [*(Column(t, w) for t, w in heads), Column("Page", 34)], rows
+    return [*(Column(c.title, c.width) for c in spec.columns), Column("Page", 34)], rows
 
 
 def _section_findings(plan: Plan) -> dict[str, dict[str, int]]:
@@ -660,11 +648,12 @@ def _section_findings(plan: Plan) -> dict[str, dict[str, int]]:
 
 
 def _toc(plan: Plan) -> list[tuple[int, str, str]]:
+    logs = _logs(plan)
     items: list[tuple[int, str, str]] = [
         (0, "Readiness summary", "readiness"),
         (0, "Exceptions: inputs not bound", "exceptions"),
-        (0, "Logs", "log:complaint"),
-        *((1, title, key) for _, title, key in LOGS),
+        *((0, "Logs", f"log:{logs[0].key}") for _ in logs[:1]),
+        *((1, log.title, f"log:{log.key}") for log in logs),
         *((0, title, f"an:{i}") for i, (_, title, _) in enumerate(plan.analyses)),
     ]
     for sec in plan.sections:
@@ -812,14 +801,14 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
         rows or [Row(("–", "–", "Every input file is bound into this binder."))],
     )
     # logs
-    for rtype, title, key in LOGS:
-        w.new_page(anchor=key)
-        w.heading(title)
-        cols, log = _log_rows(plan, rtype)
+    for spec in _logs(plan):
+        w.new_page(anchor=f"log:{spec.key}")
+        w.heading(spec.title)
+        cols, log = _log_rows(plan, spec)
         if log:
             w.table(cols, log, size=8)
         else:
-            w.text(f"No {title.lower().replace(' log', '')} records in this binder.", size=9)
+            w.text(f"No {spec.title.lower().replace(' log', '')} records in this binder.", size=9)
     return w.finish(), w.pages, w.links, w.anchors
 
 
@@ -1423,9 +1412,10 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
             item("Table of contents", "toc"),
             item("Exceptions", "exceptions"),
         ]
-        logs = item("Logs", "log:complaint")
-        logs.children.extend(item(title, key) for _, title, key in LOGS)
-        root.append(logs)
+        if log_specs := _logs(plan):
+            logs = item("Logs", f"log:{log_specs[0].key}")
+            logs.children.extend(item(spec.title, f"log:{spec.key}") for spec in log_specs)
+            root.append(logs)
         root.extend(item(title, f"an:{i}") for i, (_, title, _) in enumerate(plan.analyses))
         by_type: dict[str, list[Entry]] = {}
         for e in plan.entries:

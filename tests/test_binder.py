@@ -2,8 +2,7 @@
 
 One binder is built per module from a bundle that exercises every part: complaints linked to CAPAs,
 a confidential record, long unbroken text, signatures, non-Latin text, nonconformance and label
-inspection records (registered here by a test plugin, so the binder is shown to be generic over types),
-a source PDF with a rotated page, and an excluded file.
+inspection records (in their real schemas' shapes), a source PDF with a rotated page, and an excluded file.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import pikepdf
 import pytest
 from reportlab.pdfgen import canvas
 
-from evidence_kit import RecordType, hookimpl
 from evidence_kit._api import build_binder
 from evidence_kit._binder import BAND, CONFIDENTIAL
 from evidence_kit._plugins import build_registry, get_plugin_manager
@@ -101,27 +99,22 @@ CAPAS = [
     }
 ]
 NCS = [{"id": "NC-7", "detected_at": "2026-02-02", "disposition": "rework", "capa_ids": ["CAPA-1"]}]
-LABELS = [{"id": "LI-3", "lot": "L2511", "inspected_at": "2026-01-05", "result": "pass"}]
-
-
-class ExtraTypes:
-    """Registers two record types the foundation does not have, with permissive schemas."""
-
-    @hookimpl
-    def evidence_kit_record_types(self) -> list[RecordType]:
-        schema = {"type": "object", "required": ["id"]}
-        return [
-            RecordType(
-                "nonconformance",
-                "Nonconforming product",
-                schema,
-                date_field="detected_at",
-                cites=("ISO 13485:2016 8.3",),
-            ),
-            RecordType(
-                "label_inspection", "Label inspection", schema, date_field="inspected_at", cites=("21 CFR 820.45(a)",)
-            ),
-        ]
+#: schemas/label_inspection.schema.json: the five 820.45(a) items, each pass, fail or n/a
+LABELS = [
+    {
+        "id": "LI-3",
+        "lot": "L2511",
+        "inspected_at": "2026-01-05",
+        "items": {"udi": "pass", "expiry": "pass", "storage": "pass", "handling": "pass", "processing": "n/a"},
+        "na_justification": "No processing: supplied sterile.",
+    },
+    {
+        "id": "LI-4",
+        "lot": "L2512",
+        "inspected_at": "2026-01-06",
+        "items": {"udi": "pass", "expiry": "pass", "storage": "fail", "handling": "pass", "processing": "pass"},
+    },
+]
 
 
 def _pdf(path: Path) -> None:
@@ -151,11 +144,8 @@ def make_bundle(root: Path) -> Path:
 
 
 def _pm() -> Any:
-    """Built-ins, plus the two record types where this checkout does not register them yet."""
-    pm = get_plugin_manager(entry_points=False)
-    if "nonconformance" not in build_registry(pm).record_types:
-        pm.register(ExtraTypes(), name="test-extra-types")
-    return pm
+    """The built-in plugins only: the real record types and their schemas."""
+    return get_plugin_manager(entry_points=False)
 
 
 def tool(name: str) -> str:
@@ -381,7 +371,18 @@ def test_logs_show_the_columns_investigators_ask_for(built: tuple[Path, Path]) -
     capa = headed(texts, "CAPA log")
     assert re.search(r"CAPA-1\s+2026-01-22\s+closed\s+2026-05-01\s+CMP-1", capa)
     assert re.search(r"NC-7\s+2026-02-02\s+rework\s+CAPA-1", headed(texts, "Nonconformance log"))
-    assert re.search(r"LI-3\s+L2511\s+2026-01-05\s+pass", headed(texts, "Label inspection log"))
+    labels = headed(texts, "Label inspection log")
+    assert re.search(r"LI-3\s+L2511\s+2026-01-05\s+pass \(n/a: processing\)", labels)
+    assert re.search(r"LI-4\s+L2512\s+2026-01-06\s+FAIL: storage", labels)
+
+
+def test_label_log_reads_the_real_label_inspection_schema() -> None:
+    props = build_registry(_pm()).record_types["label_inspection"].schema["properties"]
+    assert "result" not in props and "outcome" not in props  # what the log once read
+    for rec in LABELS:
+        assert set(rec) <= set(props)
+        assert set(rec["items"]) <= set(props["items"]["properties"])
+        assert all(v in props["items"]["properties"][k]["enum"] for k, v in rec["items"].items())
 
 
 def test_summary_shows_fields_signatures_and_findings(built: tuple[Path, Path]) -> None:
