@@ -707,9 +707,10 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
         header=False,
     )
     w.text(
-        "Every page carries a control number, its page number and the record it belongs to in the band at the "
-        "bottom. The integrity manifest (appendix and embedded evidence-kit-manifest.json) lists the SHA-256 of "
-        "every input file and every record; the bundle digest above is recorded in this file's XMP metadata.",
+        "Every page carries a control number, its page number as the contents, logs and index cite it (with its "
+        'place in this file: "page n of N") and the record it belongs to in the band at the bottom. The integrity '
+        "manifest (appendix and embedded evidence-kit-manifest.json) lists the SHA-256 of every input file and "
+        "every record; the bundle digest above is recorded in this file's XMP metadata.",
         size=8,
         rgb=(0.3, 0.3, 0.3),
     )
@@ -816,12 +817,18 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
 
 
 def _index(plan: Plan) -> dict[str, dict[str, list[str]]]:
-    """Return {category: {term: [target keys]}} for record ids, devices/UDIs, lots and citations."""
+    """Return {category: {term: [target keys]}} for record ids, devices/UDIs, lots and citations.
+
+    A citation of a finding points to the record that shows it in its findings; a record type's own citations
+    are listed apart, with the type's name, and point to where the type's records begin.
+    """
+    types = "Regulation citations of record types (where their records begin)"
     idx: dict[str, dict[str, list[str]]] = {
         "Record ids": {},
         "Devices and UDIs": {},
         "Lots": {},
         "Regulation citations": {},
+        types: {},
     }
 
     def add(cat: str, term: str, key: str) -> None:
@@ -845,7 +852,7 @@ def _index(plan: Plan) -> dict[str, dict[str, list[str]]]:
         if e.type_key not in seen_types:
             seen_types.add(e.type_key)
             for cite in getattr(rtypes.get(e.rec.type), "cites", ()):
-                add("Regulation citations", cite, f"t:{e.type_key}")
+                add(types, f"{cite}: {plan.type_titles.get(e.rec.type, e.rec.type)}", f"t:{e.type_key}")
     return idx
 
 
@@ -881,13 +888,14 @@ def _render_manifest(plan: Plan) -> tuple[bytes, list[Link], dict[str, int], lis
     w.gap(4)
     w.heading("Input files", size=11)
     w.table(
-        [Column("File", 200), Column("SHA-256", 250), Column("Bound", 54)],
+        # a SHA-256 in 7-point Helvetica is up to 249.1 pt wide: its column holds it on one line (4 pt padding)
+        [Column("File", 203), Column("SHA-256", 261), Column("Bound", 40)],
         [Row((o.file, o.sha256, "yes" if o.bound else "no")) for o in plan.run.report.inputs],
         size=7,
     )
     w.heading("Records (SHA-256 of canonical JSON)", size=11)
     w.table(
-        [Column("Record", 160), Column("Type", 90), Column("SHA-256", 254)],
+        [Column("Record", 155), Column("Type", 88), Column("SHA-256", 261)],
         [Row((e.rec.id, e.rec.type, d), target=e.key) for e, d in zip(plan.entries, digests, strict=True)],
         size=7,
     )
@@ -914,10 +922,12 @@ def _render_index(
             [Column("Term", 300), Column("Pages", 204)],
             [
                 Row(
-                    (term, ", ".join(_label(pages.get(k), front_count) for k in sorted(keys, key=order))),
+                    (term, ", ".join(label for label, _ in parts)),
                     target=min(keys, key=order),
+                    parts=parts,
                 )
                 for term, keys in sorted(by_term.items(), key=lambda kv: kv[0].lower())
+                for parts in [[(_label(pages.get(k), front_count), k) for k in sorted(keys, key=order)]]
             ],
             size=8,
         )
@@ -1031,8 +1041,26 @@ def _width(text: str, font: str) -> float:
     return float(stringWidth(text, font, 7.0))
 
 
+@functools.lru_cache(maxsize=1024)
+def _fit(text: str, room: float) -> str:
+    """Return ``text``, cut with "..." where it is wider than ``room`` points in the stamp's 7-point Helvetica."""
+    if _width(text, "Helvetica") <= room:
+        return text
+    lo, hi = 0, len(text)  # the longest prefix that fits with the ellipsis (widths grow with the prefix)
+    while lo < hi:
+        k = (lo + hi + 1) // 2
+        if stringWidth(text[:k] + "...", "Helvetica", 7.0) <= room:
+            lo = k
+        else:
+            hi = k - 1
+    return text[:lo] + "..."
+
+
 def _stamp_ops(box: tuple[float, float, float, float, int], left: str, mid: str, right: str, marks: str) -> bytes:
-    """Return the content that writes the stamp into the band at the visual bottom of a page (box and /Rotate)."""
+    """Return the content that writes the stamp into the band at the visual bottom of a page (box and /Rotate).
+
+    ``right`` (the record id) is cut to the room right of the centred ``mid``, measured, whatever its letters.
+    """
     llx, lly, urx, ury, rot = box
     vw = (urx - llx) if rot in (0, 180) else (ury - lly)
 
@@ -1047,8 +1075,9 @@ def _stamp_ops(box: tuple[float, float, float, float, int], left: str, mid: str,
 
     size = 7.0
     margin = min(36.0, vw * 0.06)
-    rw = _width(right, "Helvetica")
     mw = _width(mid.translate(_ZEROS), "Helvetica")  # "page n of N": Helvetica's digits are all one width
+    right = _fit(right, round((vw - mw) / 2 - margin - 8, 1))
+    rw = _width(right, "Helvetica")
     ops = (
         f"q 0.25 g BT /EKStamp {size} Tf {at(margin, 11)} (".encode()
         + _esc(left)
@@ -1079,19 +1108,21 @@ def _lead(geo: Geometry) -> bytes:
 
 
 def _stamp_streams(
-    bates: str, specs: Sequence[tuple[tuple[float, float, float, float, int], bytes, str, str]]
+    bates: str, specs: Sequence[tuple[tuple[float, float, float, float, int], bytes, str, str]], front: int = 0
 ) -> list[tuple[bytes, bytes]]:
     """Return each page's stamp stream, as (content, its Flate compression); plain data, so a pool can run it.
 
     ``specs`` has one (box and rotation, lead, record id, marks) per page, in page order (see :class:`Stamp`).
+    The middle of the stamp gives the page's label (what the TOC, logs and index cite; roman in the ``front``
+    matter pages) and its place in the file: ``178 (page 189 of 426)``.
     Compressed here with a 512-byte window: QPDF's own compression at save sets up a 32 KiB window per stream,
     which costs ~70 µs each (1.4 s for 20,000 stamps) against ~8 µs here, for the same size.
     """
     total = len(specs)
     streams = []
     for n, (box, lead, record, marks) in enumerate(specs, 1):
-        right = record if len(record) <= 60 else record[:57] + "..."
-        data = lead + _stamp_ops(box, f"{bates}{n:06d}", f"page {n} of {total}", right, marks)
+        mid = f"{_label(n - 1, front)} (page {n} of {total})"
+        data = lead + _stamp_ops(box, f"{bates}{n:06d}", mid, record, marks)
         z = zlib.compressobj(6, zlib.DEFLATED, 9, 1)
         streams.append((data, z.compress(data) + z.flush()))
     return streams
@@ -1318,7 +1349,7 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
             for st in stamps
         ]
         bates = str(config.binder.get("bates_prefix", "EK-"))
-        stamp_job = pool.submit(_stamp_streams, bates, specs) if pool is not None else None
+        stamp_job = pool.submit(_stamp_streams, bates, specs, plan.front_count) if pool is not None else None
 
         page_objs: list[pikepdf.Object] = []
 
@@ -1450,7 +1481,7 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
         out.Root.PageMode = pikepdf.Name.UseOutlines
         _mark("outline + labels")
         # stamps
-        streams = stamp_job.result() if stamp_job is not None else _stamp_streams(bates, specs)
+        streams = stamp_job.result() if stamp_job is not None else _stamp_streams(bates, specs, plan.front_count)
         del specs
         patched: set[tuple[int, int]] = set()
         digests = [
