@@ -924,7 +924,7 @@ def _render_index(
                 Row(
                     (term, ", ".join(label for label, _ in parts)),
                     target=min(keys, key=order),
-                    parts=parts,
+                    parts=parts if len(parts) > 1 else (),  # one page: the whole row is its link
                 )
                 for term, keys in sorted(by_term.items(), key=lambda kv: kv[0].lower())
                 for parts in [[(_label(pages.get(k), front_count), k) for k in sorted(keys, key=order)]]
