@@ -15,8 +15,11 @@ except _md.PackageNotFoundError:  # pragma: no cover - source checkout never ins
     __version__ = "0+unknown"
 
 from evidence_kit.contracts import (
+    DEVICE_LOGS,
     Analysis,
+    BinderLog,
     BinderProfile,
+    LogColumn,
     MappedProfile,
     RecordType,
     ReportFormat,
@@ -59,7 +62,9 @@ def build_binder(bundle: str, output: str, **kwargs: Any) -> Report:
 
 
 __all__ = [
+    "DEVICE_LOGS",
     "Analysis",
+    "BinderLog",
     "BinderProfile",
     "BundleError",
     "ConfigError",
@@ -67,6 +72,7 @@ __all__ = [
     "Finding",
     "InputOutcome",
     "Location",
+    "LogColumn",
     "MappedProfile",
     "PluginError",
     "PluginInfo",

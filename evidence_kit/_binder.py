@@ -4,7 +4,7 @@ Generated pages come from :mod:`._binder_pages` (reportlab); this is the only mo
 
 Layout (page labels in brackets)::
 
-    front matter [i, ii, …]   cover, readiness summary, table of contents, exceptions, the four logs
+    front matter [i, ii, …]   cover, readiness summary, table of contents, exceptions, the profile's logs
     body         [1, 2, …]    profile sections → record types → records; each record = summary page(s)
                               followed by its source PDF pages, merged unchanged
     back matter  [continues]  profile appendices (QSIT crosswalk …), integrity manifest, index
@@ -70,7 +70,7 @@ from evidence_kit._binder_pages import (
 )
 from evidence_kit._io import atomic_write, gc_paused
 from evidence_kit._select import Selection, is_device_field, is_lot_field, record_date, scalars
-from evidence_kit.contracts import Section
+from evidence_kit.contracts import DEVICE_LOGS, BinderLog, LogColumn, Section
 from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Severity
 from evidence_kit.reports import report_to_dict
 
@@ -585,68 +585,56 @@ def _render_parallel(
 
 # -- front matter -----------------------------------------------------------------------------------------
 
-LOGS: tuple[tuple[str, str, str], ...] = (
-    ("complaint", "Complaint log", "log:complaint"),
-    ("capa", "CAPA log", "log:capa"),
-    ("nonconformance", "Nonconformance log", "log:nonconformance"),
-    ("label_inspection", "Label inspection log", "log:label_inspection"),
-)
+
+def _logs(plan: Plan) -> tuple[BinderLog, ...]:
+    """Return the profile's logs (the device logs for a profile that names none)."""
+    return tuple(getattr(plan.run.registry.profiles[plan.run.report.profile], "logs", DEVICE_LOGS))
 
 
-def _log_rows(plan: Plan, rtype: str) -> tuple[list[Column], list[Row]]:
+def _label_result(d: Mapping[str, Any]) -> str:
+    """Return a label inspection's result from its ``items.*`` (pass / fail / n/a) and its pre-use inspection."""
+    items = d.get("items")
+    items = items if isinstance(items, Mapping) else {}
+    failed = [str(k) for k, v in items.items() if v == "fail"]
+    if isinstance(d.get("pre_use_inspection"), Mapping) and d["pre_use_inspection"].get("result") == "fail":
+        failed.append("pre-use inspection")
+    if failed:
+        return "FAIL: " + ", ".join(failed)
+    if not items:
+        return "not recorded"
+    na = [str(k) for k, v in items.items() if v == "n/a"]
+    other = [f"{k} {_fmt(v)}" for k, v in items.items() if v not in ("pass", "n/a")]
+    if other:
+        return "; ".join(other)
+    return "pass" + (f" (n/a: {', '.join(na)})" if na else "")
+
+
+def _cell(col: LogColumn, rec: Record) -> str:
+    """Return what log column ``col`` shows for ``rec`` (see :class:`LogColumn`)."""
+    d = rec.data
+    if col.show == "id":
+        return rec.id
+    if col.show == "label_result":
+        return _label_result(d)
+    if col.show == "yes_no":
+        return _yes_no(_get(d, *col.fields))
+    if col.show == "ids":
+        return _ids(_get(d, *col.fields))
+    if col.show == "join":
+        return " ".join(_fmt(v) for v in (_get(d, f) for f in col.fields) if v is not None) or "–"
+    return _fmt(_get(d, *col.fields) or "–")
+
+
+def _log_rows(plan: Plan, spec: BinderLog) -> tuple[list[Column], list[Row]]:
     rows: list[Row] = []
-    entries = [e for e in plan.entries if e.rec.type == rtype]
+    entries = [e for e in plan.entries if e.rec.type in spec.record_types]
     entries.sort(key=lambda e: (str(record_date(e.rec, None) or ""), e.rec.id))
     for e in entries:
-        d = e.rec.data
-        if rtype == "complaint":
-            cells: tuple[str, ...] = (
-                e.rec.id,
-                _fmt(_get(d, "received_date", "date") or "–"),
-                _fmt(_get(d, "device_name", "device", "udi") or "–"),
-                _yes_no(_get(d, "mdr_decision.reportable", "mdr_reportable")),
-                _ids(_get(d, "capa_ids", "capa_id")),
-                _fmt(_get(d, "status") or "–"),
-            )
-        elif rtype == "capa":
-            cells = (
-                e.rec.id,
-                _fmt(_get(d, "opened_at", "opened_date") or "–"),
-                _fmt(_get(d, "status") or "–"),
-                _fmt(_get(d, "closed_at", "closed_date") or "–"),
-                _ids(_get(d, "triggers")),
-            )
-        elif rtype == "nonconformance":
-            cells = (
-                e.rec.id,
-                _fmt(_get(d, "detected_at", "date") or "–"),
-                _fmt(_get(d, "disposition.decision", "disposition") or "–"),
-                _ids(_get(d, "capa_ids", "capa_id")),
-            )
-        else:
-            cells = (
-                e.rec.id,
-                _fmt(_get(d, "lot", "lot_number") or "–"),
-                _fmt(_get(d, "inspected_at", "date") or "–"),
-                _fmt(_get(d, "result", "outcome") or "–"),
-            )
+        cells = tuple(_cell(col, e.rec) for col in spec.columns)
         bad = plan.findings.get((e.rec.location.file, e.rec.id), ())
         flag = min((f.severity.value for f in bad), key=lambda s: _SEV_ORDER[s], default=None)
         rows.append(Row((*cells, plan.label(e.key)), target=e.key, flag=flag if flag != "info" else None))
-    heads = {
-        "complaint": [
-            ("Complaint", 95),
-            ("Received", 60),
-            ("Device", 120),
-            ("MDR reportable", 55),
-            ("Linked CAPA", 90),
-            ("Status", 50),
-        ],
-        "capa": [("CAPA", 100), ("Opened", 70), ("Status", 70), ("Closed", 70), ("Triggered by", 160)],
-        "nonconformance": [("Nonconformance", 120), ("Detected", 80), ("Disposition", 160), ("Linked CAPA", 110)],
-        "label_inspection": [("Inspection", 120), ("Lot", 100), ("Inspected", 110), ("Result", 140)],
-    }[rtype]
-    return [*(Column(t, w) for t, w in heads), Column("Page", 34)], rows
+    return [*(Column(c.title, c.width) for c in spec.columns), Column("Page", 34)], rows
 
 
 def _section_findings(plan: Plan) -> dict[str, dict[str, int]]:
@@ -660,11 +648,12 @@ def _section_findings(plan: Plan) -> dict[str, dict[str, int]]:
 
 
 def _toc(plan: Plan) -> list[tuple[int, str, str]]:
+    logs = _logs(plan)
     items: list[tuple[int, str, str]] = [
         (0, "Readiness summary", "readiness"),
         (0, "Exceptions: inputs not bound", "exceptions"),
-        (0, "Logs", "log:complaint"),
-        *((1, title, key) for _, title, key in LOGS),
+        *((0, "Logs", f"log:{logs[0].key}") for _ in logs[:1]),
+        *((1, log.title, f"log:{log.key}") for log in logs),
         *((0, title, f"an:{i}") for i, (_, title, _) in enumerate(plan.analyses)),
     ]
     for sec in plan.sections:
@@ -718,9 +707,10 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
         header=False,
     )
     w.text(
-        "Every page carries a control number, its page number and the record it belongs to in the band at the "
-        "bottom. The integrity manifest (appendix and embedded evidence-kit-manifest.json) lists the SHA-256 of "
-        "every input file and every record; the bundle digest above is recorded in this file's XMP metadata.",
+        "Every page carries a control number, its page number as the contents, logs and index cite it (with its "
+        'place in this file: "page n of N") and the record it belongs to in the band at the bottom. The integrity '
+        "manifest (appendix and embedded evidence-kit-manifest.json) lists the SHA-256 of every input file and "
+        "every record; the bundle digest above is recorded in this file's XMP metadata.",
         size=8,
         rgb=(0.3, 0.3, 0.3),
     )
@@ -812,14 +802,14 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
         rows or [Row(("–", "–", "Every input file is bound into this binder."))],
     )
     # logs
-    for rtype, title, key in LOGS:
-        w.new_page(anchor=key)
-        w.heading(title)
-        cols, log = _log_rows(plan, rtype)
+    for spec in _logs(plan):
+        w.new_page(anchor=f"log:{spec.key}")
+        w.heading(spec.title)
+        cols, log = _log_rows(plan, spec)
         if log:
             w.table(cols, log, size=8)
         else:
-            w.text(f"No {title.lower().replace(' log', '')} records in this binder.", size=9)
+            w.text(f"No {spec.title.lower().replace(' log', '')} records in this binder.", size=9)
     return w.finish(), w.pages, w.links, w.anchors
 
 
@@ -827,12 +817,18 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
 
 
 def _index(plan: Plan) -> dict[str, dict[str, list[str]]]:
-    """Return {category: {term: [target keys]}} for record ids, devices/UDIs, lots and citations."""
+    """Return {category: {term: [target keys]}} for record ids, devices/UDIs, lots and citations.
+
+    A citation of a finding points to the record that shows it in its findings; a record type's own citations
+    are listed apart, with the type's name, and point to where the type's records begin.
+    """
+    types = "Regulation citations of record types (where their records begin)"
     idx: dict[str, dict[str, list[str]]] = {
         "Record ids": {},
         "Devices and UDIs": {},
         "Lots": {},
         "Regulation citations": {},
+        types: {},
     }
 
     def add(cat: str, term: str, key: str) -> None:
@@ -856,7 +852,7 @@ def _index(plan: Plan) -> dict[str, dict[str, list[str]]]:
         if e.type_key not in seen_types:
             seen_types.add(e.type_key)
             for cite in getattr(rtypes.get(e.rec.type), "cites", ()):
-                add("Regulation citations", cite, f"t:{e.type_key}")
+                add(types, f"{cite}: {plan.type_titles.get(e.rec.type, e.rec.type)}", f"t:{e.type_key}")
     return idx
 
 
@@ -892,13 +888,14 @@ def _render_manifest(plan: Plan) -> tuple[bytes, list[Link], dict[str, int], lis
     w.gap(4)
     w.heading("Input files", size=11)
     w.table(
-        [Column("File", 200), Column("SHA-256", 250), Column("Bound", 54)],
+        # a SHA-256 in 7-point Helvetica is up to 249.1 pt wide: its column holds it on one line (4 pt padding)
+        [Column("File", 203), Column("SHA-256", 261), Column("Bound", 40)],
         [Row((o.file, o.sha256, "yes" if o.bound else "no")) for o in plan.run.report.inputs],
         size=7,
     )
     w.heading("Records (SHA-256 of canonical JSON)", size=11)
     w.table(
-        [Column("Record", 160), Column("Type", 90), Column("SHA-256", 254)],
+        [Column("Record", 155), Column("Type", 88), Column("SHA-256", 261)],
         [Row((e.rec.id, e.rec.type, d), target=e.key) for e, d in zip(plan.entries, digests, strict=True)],
         size=7,
     )
@@ -925,10 +922,12 @@ def _render_index(
             [Column("Term", 300), Column("Pages", 204)],
             [
                 Row(
-                    (term, ", ".join(_label(pages.get(k), front_count) for k in sorted(keys, key=order))),
+                    (term, ", ".join(label for label, _ in parts)),
                     target=min(keys, key=order),
+                    parts=parts if len(parts) > 1 else (),  # one page: the whole row is its link
                 )
                 for term, keys in sorted(by_term.items(), key=lambda kv: kv[0].lower())
+                for parts in [[(_label(pages.get(k), front_count), k) for k in sorted(keys, key=order)]]
             ],
             size=8,
         )
@@ -1042,8 +1041,26 @@ def _width(text: str, font: str) -> float:
     return float(stringWidth(text, font, 7.0))
 
 
+@functools.lru_cache(maxsize=1024)
+def _fit(text: str, room: float) -> str:
+    """Return ``text``, cut with "..." where it is wider than ``room`` points in the stamp's 7-point Helvetica."""
+    if _width(text, "Helvetica") <= room:
+        return text
+    lo, hi = 0, len(text)  # the longest prefix that fits with the ellipsis (widths grow with the prefix)
+    while lo < hi:
+        k = (lo + hi + 1) // 2
+        if stringWidth(text[:k] + "...", "Helvetica", 7.0) <= room:
+            lo = k
+        else:
+            hi = k - 1
+    return text[:lo] + "..."
+
+
 def _stamp_ops(box: tuple[float, float, float, float, int], left: str, mid: str, right: str, marks: str) -> bytes:
-    """Return the content that writes the stamp into the band at the visual bottom of a page (box and /Rotate)."""
+    """Return the content that writes the stamp into the band at the visual bottom of a page (box and /Rotate).
+
+    ``right`` (the record id) is cut to the room right of the centred ``mid``, measured, whatever its letters.
+    """
     llx, lly, urx, ury, rot = box
     vw = (urx - llx) if rot in (0, 180) else (ury - lly)
 
@@ -1058,8 +1075,9 @@ def _stamp_ops(box: tuple[float, float, float, float, int], left: str, mid: str,
 
     size = 7.0
     margin = min(36.0, vw * 0.06)
-    rw = _width(right, "Helvetica")
     mw = _width(mid.translate(_ZEROS), "Helvetica")  # "page n of N": Helvetica's digits are all one width
+    right = _fit(right, round((vw - mw) / 2 - margin - 8, 1))
+    rw = _width(right, "Helvetica")
     ops = (
         f"q 0.25 g BT /EKStamp {size} Tf {at(margin, 11)} (".encode()
         + _esc(left)
@@ -1090,19 +1108,21 @@ def _lead(geo: Geometry) -> bytes:
 
 
 def _stamp_streams(
-    bates: str, specs: Sequence[tuple[tuple[float, float, float, float, int], bytes, str, str]]
+    bates: str, specs: Sequence[tuple[tuple[float, float, float, float, int], bytes, str, str]], front: int = 0
 ) -> list[tuple[bytes, bytes]]:
     """Return each page's stamp stream, as (content, its Flate compression); plain data, so a pool can run it.
 
     ``specs`` has one (box and rotation, lead, record id, marks) per page, in page order (see :class:`Stamp`).
+    The middle of the stamp gives the page's label (what the TOC, logs and index cite; roman in the ``front``
+    matter pages) and its place in the file: ``178 (page 189 of 426)``.
     Compressed here with a 512-byte window: QPDF's own compression at save sets up a 32 KiB window per stream,
     which costs ~70 µs each (1.4 s for 20,000 stamps) against ~8 µs here, for the same size.
     """
     total = len(specs)
     streams = []
     for n, (box, lead, record, marks) in enumerate(specs, 1):
-        right = record if len(record) <= 60 else record[:57] + "..."
-        data = lead + _stamp_ops(box, f"{bates}{n:06d}", f"page {n} of {total}", right, marks)
+        mid = f"{_label(n - 1, front)} (page {n} of {total})"
+        data = lead + _stamp_ops(box, f"{bates}{n:06d}", mid, record, marks)
         z = zlib.compressobj(6, zlib.DEFLATED, 9, 1)
         streams.append((data, z.compress(data) + z.flush()))
     return streams
@@ -1329,7 +1349,7 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
             for st in stamps
         ]
         bates = str(config.binder.get("bates_prefix", "EK-"))
-        stamp_job = pool.submit(_stamp_streams, bates, specs) if pool is not None else None
+        stamp_job = pool.submit(_stamp_streams, bates, specs, plan.front_count) if pool is not None else None
 
         page_objs: list[pikepdf.Object] = []
 
@@ -1423,9 +1443,10 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
             item("Table of contents", "toc"),
             item("Exceptions", "exceptions"),
         ]
-        logs = item("Logs", "log:complaint")
-        logs.children.extend(item(title, key) for _, title, key in LOGS)
-        root.append(logs)
+        if log_specs := _logs(plan):
+            logs = item("Logs", f"log:{log_specs[0].key}")
+            logs.children.extend(item(spec.title, f"log:{spec.key}") for spec in log_specs)
+            root.append(logs)
         root.extend(item(title, f"an:{i}") for i, (_, title, _) in enumerate(plan.analyses))
         by_type: dict[str, list[Entry]] = {}
         for e in plan.entries:
@@ -1460,7 +1481,7 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
         out.Root.PageMode = pikepdf.Name.UseOutlines
         _mark("outline + labels")
         # stamps
-        streams = stamp_job.result() if stamp_job is not None else _stamp_streams(bates, specs)
+        streams = stamp_job.result() if stamp_job is not None else _stamp_streams(bates, specs, plan.front_count)
         del specs
         patched: set[tuple[int, int]] = set()
         digests = [

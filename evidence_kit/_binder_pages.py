@@ -101,12 +101,18 @@ class Column:
 
 @dataclass
 class Row:
-    """A table row: cell texts, an optional link target for the whole row, an optional severity flag."""
+    """A table row: cell texts, an optional link target for the whole row, an optional severity flag.
+
+    ``parts`` are (text, target) pieces of the last cell, in order (the cell is their text joined by ", "):
+    each piece gets a link of its own, on whichever line it wraps to, and the row's link then leaves the last
+    cell out.
+    """
 
     cells: Sequence[str]
     target: str | None = None
     flag: str | None = None
     bold: bool = False
+    parts: Sequence[tuple[str, str]] = ()
 
 
 class _NullCanvas:
@@ -241,7 +247,7 @@ class PageWriter:
         """Draw a table with a header repeated on every page; rows wrap and break across pages.
 
         Rows with a ``target`` get a link over the whole row (one rectangle per page the row spans) and
-        their ``link_col`` cell is drawn in link blue.
+        their ``link_col`` cell is drawn in link blue; a row's ``parts`` get a link each (see :class:`Row`).
         """
         lead = size * 1.3
         pad = 4.0
@@ -283,9 +289,11 @@ class PageWriter:
                 head()
             shade = not shade
             seg_top = self.y
+            part = 0  # the next of the row's parts to find in its last cell
+            row_right = xs[-1] if row.parts else right
             for i in range(n):
                 if not self.room(lead):
-                    self._row_link(row, seg_top, xs[0], right)
+                    self._row_link(row, seg_top, xs[0], row_right)
                     self.new_page()
                     head()
                     seg_top = self.y
@@ -296,7 +304,11 @@ class PageWriter:
                 for col, (x, lines) in enumerate(zip(xs, cells, strict=True)):
                     if i >= len(lines) or not lines[i]:
                         continue
-                    colored = (col == 0 and bool(row.flag)) or (col == link_col and bool(row.target))
+                    colored = (
+                        (col == 0 and bool(row.flag))
+                        or (col == link_col and bool(row.target))
+                        or (col == len(xs) - 1 and bool(row.parts))
+                    )
                     if col == 0 and row.flag:
                         self.c.setFillColorRGB(*SEVERITY_RGB.get(row.flag, (0, 0, 0)))
                     elif colored:
@@ -305,14 +317,32 @@ class PageWriter:
                     self.draw(x + pad, self.y - lead + size * 0.3, lines[i], faces[col])
                     if colored:
                         self.c.setFillGray(0)
+                if row.parts and i < len(cells[-1]):
+                    part = self._part_links(row.parts, part, cells[-1][i], xs[-1] + pad, faces[-1], size, lead)
                 self.y -= lead
-            self._row_link(row, seg_top, xs[0], right)
+            self._row_link(row, seg_top, xs[0], row_right)
             self.y -= 1
         self.c.setStrokeGray(0.7)
         self.c.setLineWidth(0.5)
         self.c.line(LEFT, self.y, right, self.y)
         self.c.setStrokeGray(0)
         self.gap(8)
+
+    def _part_links(
+        self, parts: Sequence[tuple[str, str]], k: int, line: str, x: float, font: str, size: float, lead: float
+    ) -> int:
+        """Link each of ``parts`` from the ``k``-th on that ``line`` (drawn at ``x``) holds; return the next one."""
+        pos = 0
+        while k < len(parts):
+            text, target = parts[k]
+            at = line.find(text, pos)
+            if at < 0 or not text:
+                break
+            x0 = x + pdfmetrics.stringWidth(line[:at], font, size)
+            x1 = x0 + pdfmetrics.stringWidth(text, font, size)
+            self.links.append(Link(self.pages - 1, (x0, self.y - lead, x1, self.y), target))
+            pos, k = at + len(text), k + 1
+        return k
 
     def _row_link(self, row: Row, top: float, left: float, right: float) -> None:
         if row.target and top > self.y:

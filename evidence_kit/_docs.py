@@ -80,6 +80,8 @@ def plugins_markdown() -> str:
         contracts.RuleContext,
         contracts.BinderProfile,
         contracts.MappedProfile,
+        contracts.BinderLog,
+        contracts.LogColumn,
         contracts.Section,
         contracts.ReportFormat,
     ):

@@ -318,6 +318,88 @@ class Section:
     children: tuple[Section, ...] = ()
 
 
+@dataclass(frozen=True)
+class LogColumn:
+    """One column of a binder log: header, width in points, the fields it reads and how it shows them.
+
+    ``fields`` are dotted paths (``mdr_decision.reportable``); the first one a record has wins, so one log can
+    hold records of several types. ``show`` is ``text`` (the value), ``join`` (every present field, joined by
+    spaces), ``yes_no`` (a boolean decision: Yes / No / not recorded), ``ids`` (linked record ids), ``id``
+    (the record's id) or ``label_result`` (a label inspection's result from its ``items.*``: ``pass``,
+    ``pass (n/a: processing)`` or ``FAIL: storage``).
+    """
+
+    title: str
+    width: float
+    fields: tuple[str, ...] = ()
+    show: str = "text"
+
+
+@dataclass(frozen=True)
+class BinderLog:
+    """A log in the binder's front matter: the record types that feed it and its columns.
+
+    Each row links to its record's summary page; the binder adds the ``Page`` column.
+    """
+
+    key: str
+    title: str
+    record_types: tuple[str, ...]
+    columns: tuple[LogColumn, ...]
+
+
+#: The device-maker logs (21 CFR 820.198, CAPA, 820.90 / ISO 13485 8.3, 820.45): the default of a MappedProfile.
+DEVICE_LOGS: tuple[BinderLog, ...] = (
+    BinderLog(
+        "complaint",
+        "Complaint log",
+        ("complaint",),
+        (
+            LogColumn("Complaint", 95, show="id"),
+            LogColumn("Received", 60, ("received_date", "date")),
+            LogColumn("Device", 120, ("device_name", "device", "udi")),
+            LogColumn("MDR reportable", 55, ("mdr_decision.reportable", "mdr_reportable"), "yes_no"),
+            LogColumn("Linked CAPA", 90, ("capa_ids", "capa_id"), "ids"),
+            LogColumn("Status", 50, ("status",)),
+        ),
+    ),
+    BinderLog(
+        "capa",
+        "CAPA log",
+        ("capa",),
+        (
+            LogColumn("CAPA", 100, show="id"),
+            LogColumn("Opened", 70, ("opened_at", "opened_date")),
+            LogColumn("Status", 70, ("status",)),
+            LogColumn("Closed", 70, ("closed_at", "closed_date")),
+            LogColumn("Triggered by", 160, ("triggers",), "ids"),
+        ),
+    ),
+    BinderLog(
+        "nonconformance",
+        "Nonconformance log",
+        ("nonconformance",),
+        (
+            LogColumn("Nonconformance", 120, show="id"),
+            LogColumn("Detected", 80, ("detected_at", "date")),
+            LogColumn("Disposition", 160, ("disposition.decision", "disposition")),
+            LogColumn("Linked CAPA", 110, ("capa_ids", "capa_id"), "ids"),
+        ),
+    ),
+    BinderLog(
+        "label_inspection",
+        "Label inspection log",
+        ("label_inspection",),
+        (
+            LogColumn("Inspection", 120, show="id"),
+            LogColumn("Lot", 100, ("lot", "lot_number")),
+            LogColumn("Inspected", 110, ("inspected_at", "date")),
+            LogColumn("Result", 140, show="label_result"),
+        ),
+    ),
+)
+
+
 class BinderProfile(Protocol):
     """A binder layout: which sections, in which order, and which records go where."""
 
@@ -335,6 +417,7 @@ class MappedProfile:
 
     Records of a type missing from the map go into the section keyed ``fallback``.
     Within a section, records are grouped by type (one child section per type) and sorted by id.
+    ``logs`` are the front matter's logs (:data:`DEVICE_LOGS` unless the profile names its own).
     """
 
     name: str
@@ -344,6 +427,7 @@ class MappedProfile:
     fallback: str
     type_titles: Mapping[str, str] = field(default_factory=dict)
     appendices: tuple[tuple[str, str], ...] = ()
+    logs: tuple[BinderLog, ...] = DEVICE_LOGS  #: the front matter's logs, in order
 
     def section_key(self, record: Record, mapping: Mapping[str, str]) -> str:
         """Return the key of the section ``record`` goes into (by its type; subclasses may look at more)."""

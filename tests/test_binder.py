@@ -2,8 +2,7 @@
 
 One binder is built per module from a bundle that exercises every part: complaints linked to CAPAs,
 a confidential record, long unbroken text, signatures, non-Latin text, nonconformance and label
-inspection records (registered here by a test plugin, so the binder is shown to be generic over types),
-a source PDF with a rotated page, and an excluded file.
+inspection records (in their real schemas' shapes), a source PDF with a rotated page, and an excluded file.
 """
 
 from __future__ import annotations
@@ -20,9 +19,8 @@ import pikepdf
 import pytest
 from reportlab.pdfgen import canvas
 
-from evidence_kit import RecordType, hookimpl
 from evidence_kit._api import build_binder
-from evidence_kit._binder import BAND, CONFIDENTIAL
+from evidence_kit._binder import BAND, CONFIDENTIAL, MIN_WIDTH
 from evidence_kit._plugins import build_registry, get_plugin_manager
 
 TOML = """\
@@ -101,27 +99,22 @@ CAPAS = [
     }
 ]
 NCS = [{"id": "NC-7", "detected_at": "2026-02-02", "disposition": "rework", "capa_ids": ["CAPA-1"]}]
-LABELS = [{"id": "LI-3", "lot": "L2511", "inspected_at": "2026-01-05", "result": "pass"}]
-
-
-class ExtraTypes:
-    """Registers two record types the foundation does not have, with permissive schemas."""
-
-    @hookimpl
-    def evidence_kit_record_types(self) -> list[RecordType]:
-        schema = {"type": "object", "required": ["id"]}
-        return [
-            RecordType(
-                "nonconformance",
-                "Nonconforming product",
-                schema,
-                date_field="detected_at",
-                cites=("ISO 13485:2016 8.3",),
-            ),
-            RecordType(
-                "label_inspection", "Label inspection", schema, date_field="inspected_at", cites=("21 CFR 820.45(a)",)
-            ),
-        ]
+#: schemas/label_inspection.schema.json: the five 820.45(a) items, each pass, fail or n/a
+LABELS = [
+    {
+        "id": "LI-3",
+        "lot": "L2511",
+        "inspected_at": "2026-01-05",
+        "items": {"udi": "pass", "expiry": "pass", "storage": "pass", "handling": "pass", "processing": "n/a"},
+        "na_justification": "No processing: supplied sterile.",
+    },
+    {
+        "id": "LI-4",
+        "lot": "L2512",
+        "inspected_at": "2026-01-06",
+        "items": {"udi": "pass", "expiry": "pass", "storage": "fail", "handling": "pass", "processing": "pass"},
+    },
+]
 
 
 def _pdf(path: Path) -> None:
@@ -151,11 +144,8 @@ def make_bundle(root: Path) -> Path:
 
 
 def _pm() -> Any:
-    """Built-ins, plus the two record types where this checkout does not register them yet."""
-    pm = get_plugin_manager(entry_points=False)
-    if "nonconformance" not in build_registry(pm).record_types:
-        pm.register(ExtraTypes(), name="test-extra-types")
-    return pm
+    """The built-in plugins only: the real record types and their schemas."""
+    return get_plugin_manager(entry_points=False)
 
 
 def tool(name: str) -> str:
@@ -214,12 +204,22 @@ def test_mutool_reads_it(built: tuple[Path, Path]) -> None:
     assert "/First" in outlines and "/Count" in outlines
 
 
-def test_every_page_is_stamped(built: tuple[Path, Path]) -> None:
+def _label_of(qjson: dict[str, Any]) -> Any:
+    """Return pos -> printed page label (0-based page position), from the binder's /PageLabels."""
+    front = qjson["pagelabels"][1]["index"]
+    romans = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
+    return lambda pos: romans[pos] if pos < front else str(pos - front + 1)
+
+
+def test_every_page_is_stamped(built: tuple[Path, Path], qjson: dict[str, Any]) -> None:
     texts = page_texts(built[1])
     n = len(texts)
+    label = _label_of(qjson)
     for i, text in enumerate(texts, 1):
         assert f"TDI-{i:06d}" in text, f"page {i} has no control number"
         assert f"page {i} of {n}" in text, f"page {i} has no 'page n of N'"
+        # the label the TOC, logs and index cite ("see page 3"), so a reader finds it on paper
+        assert f"{label(i - 1)} (page {i} of {n})" in text, f"page {i}: no label {label(i - 1)} in the footer"
 
 
 def test_confidential_stamp_only_on_confidential_record_pages(built: tuple[Path, Path]) -> None:
@@ -381,7 +381,18 @@ def test_logs_show_the_columns_investigators_ask_for(built: tuple[Path, Path]) -
     capa = headed(texts, "CAPA log")
     assert re.search(r"CAPA-1\s+2026-01-22\s+closed\s+2026-05-01\s+CMP-1", capa)
     assert re.search(r"NC-7\s+2026-02-02\s+rework\s+CAPA-1", headed(texts, "Nonconformance log"))
-    assert re.search(r"LI-3\s+L2511\s+2026-01-05\s+pass", headed(texts, "Label inspection log"))
+    labels = headed(texts, "Label inspection log")
+    assert re.search(r"LI-3\s+L2511\s+2026-01-05\s+pass \(n/a: processing\)", labels)
+    assert re.search(r"LI-4\s+L2512\s+2026-01-06\s+FAIL: storage", labels)
+
+
+def test_label_log_reads_the_real_label_inspection_schema() -> None:
+    props = build_registry(_pm()).record_types["label_inspection"].schema["properties"]
+    assert "result" not in props and "outcome" not in props  # what the log once read
+    for rec in LABELS:
+        assert set(rec) <= set(props)
+        assert set(rec["items"]) <= set(props["items"]["properties"])
+        assert all(v in props["items"]["properties"][k]["enum"] for k, v in rec["items"].items())
 
 
 def test_summary_shows_fields_signatures_and_findings(built: tuple[Path, Path]) -> None:
@@ -423,6 +434,57 @@ def test_index_and_manifest(built: tuple[Path, Path]) -> None:
         assert needle in index, needle
     manifest = "".join(t for t in texts if "Integrity manifest" in t)
     assert "exports/complaints.json" in manifest
+
+
+def _words(pdf: Path, page: int) -> tuple[float, list[tuple[float, float, float, float, str]]]:
+    """Return page ``page``'s (0-based) height and its words as (xMin, yMin, xMax, yMax, text), y from the top."""
+    xhtml = sh("pdftotext", "-bbox", "-f", str(page + 1), "-l", str(page + 1), str(pdf), "-")
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', xhtml).group(1))  # type: ignore[union-attr]
+    words = re.findall(r'xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)<', xhtml)
+    return height, [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in words]
+
+
+def test_index_links_each_page_number_to_its_own_page(built: tuple[Path, Path], qjson: dict[str, Any]) -> None:
+    pdf = pikepdf.open(built[1])
+    texts = page_texts(built[1])
+    label = _label_of(qjson)
+    at = {p.objgen: i for i, p in enumerate(pdf.pages)}
+    start = texts.index(headed(texts, "Index"))
+    numbers: dict[tuple[int, float], set[int]] = {}  # (page, line) -> target pages of the numbers on it
+    for p in range(start, len(texts)):
+        height, words = _words(built[1], p)
+        for annot in pdf.pages[p].get("/Annots", []):
+            x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+            inside = [
+                w[4].rstrip(",")
+                for w in words
+                if x0 <= (w[0] + w[2]) / 2 <= x1 and height - y1 <= (w[1] + w[3]) / 2 <= height - y0
+            ]
+            target = at[annot.Dest[0].objgen]
+            if len(inside) == 1 and re.fullmatch(r"\d+|[ivxl]+", inside[0]):
+                assert inside[0] == label(target), f"index page {p + 1}: {inside[0]} links to page {label(target)}"
+                numbers.setdefault((p, round(y0)), set()).add(target)
+    assert numbers, "no page number in the index has a link of its own"
+    assert any(len(targets) > 1 for targets in numbers.values()), "no index line links two different pages"
+
+
+def test_index_citations_point_to_pages_that_show_them(built: tuple[Path, Path], qjson: dict[str, Any]) -> None:
+    texts = page_texts(built[1])
+    label = _label_of(qjson)
+    physical = {label(i): i for i in range(len(texts))}
+    index = "\n".join(texts[texts.index(headed(texts, "Index")) :])
+    block = index.split("Regulation citations\n", 1)[1].split("Regulation citations of record types", 1)
+    checked = 0
+    for line in block[0].splitlines():
+        m = re.match(r"\s*(\S.*?)\s{2,}([\divxl, ]+)$", line)
+        if not m or m.group(1) == "Term":
+            continue
+        for page_label in m.group(2).split(", "):
+            shown = re.sub(r"\s+", "", texts[physical[page_label]])
+            assert re.sub(r"\s+", "", m.group(1)) in shown, f"{m.group(1)} -> page {page_label}, which does not cite it"
+            checked += 1
+    assert checked >= 2
+    assert "ISO 13485:2016 8.3: Nonconforming product" in block[1]  # a record type's own citation, labelled so
 
 
 def test_attachments_and_xmp(built: tuple[Path, Path], qjson: dict[str, Any]) -> None:
@@ -488,6 +550,60 @@ def test_request_binder_by_id(built: tuple[Path, Path], tmp_path: Path) -> None:
     manifest = json.loads(sh("qpdf", "--show-attachment=evidence-kit-manifest.json", str(out)))
     assert [r["id"] for r in manifest["records"]] == ["CMP-1"]
     assert "not selected" in "".join(texts) and "Not selected by id:CMP-1" in "".join(texts)
+
+
+def _hash_width(digest: str) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return float(stringWidth(digest, "Helvetica", 7))
+
+
+WIDE_ID = "CMP-" + "W" * 90  # uppercase W: about 6.6 pt each at 7 pt, so a 60-character cut is too wide
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A binder with a long uppercase record id, a long-named A6 source PDF and an input whose SHA-256 is wide."""
+    import hashlib
+
+    root = tmp_path_factory.mktemp("wide") / "bundle"
+    (root / "exports").mkdir(parents=True)
+    (root / "pdfs").mkdir()
+    (root / "evidence-kit.toml").write_text(
+        '[establishment]\nname = "Wide"\n[[inputs]]\npath = "exports/c.json"\n'
+        'source = "json"\nrecord_type = "complaint"\n'
+    )
+    body = json.dumps([{"id": WIDE_ID, "device_name": "LVP-200", "received_date": "2026-01-14"}])
+    while _hash_width(hashlib.sha256(body.encode()).hexdigest()) < 244:  # wider than the old column's 242 pt
+        body += " "
+    (root / "exports" / "c.json").write_text(body)
+    c = canvas.Canvas(str(root / "pdfs" / ("SOP-" + "M" * 80 + ".pdf")), pagesize=(297, 420), invariant=1)
+    c.drawString(20, 300, "A6 page")  # narrower than the stamp: widened to MIN_WIDTH
+    c.showPage()
+    c.save()
+    out = root.parent / "wide.pdf"
+    build_binder(root, out, pm=_pm())
+    return out, hashlib.sha256(body.encode()).hexdigest()
+
+
+def test_long_record_ids_in_the_footer_never_run_into_page_n_of_n(wide: tuple[Path, str]) -> None:
+    out = wide[0]
+    texts = page_texts(out)
+    n = len(texts)
+    assert any(float(p.MediaBox[2]) - float(p.MediaBox[0]) == MIN_WIDTH for p in pikepdf.open(out).pages)
+    for i in range(n):
+        height, words = _words(out, i)
+        band = sorted((w for w in words if w[1] > height - 25), key=lambda w: w[0])
+        k = next(k for k, w in enumerate(band) if w[4] == "of")
+        total = band[k + 1]
+        assert total[4] in (str(n), f"{n})"), f"page {i + 1}: 'of {n}' is overprinted: {total[4]}"
+        assert k + 2 < len(band) and band[k + 2][0] >= total[2] + 2, f"page {i + 1}: the id runs into 'page n of N'"
+    assert any(WIDE_ID[:20] in t and "..." in t for t in texts)
+
+
+def test_manifest_hashes_stay_on_one_line(wide: tuple[Path, str]) -> None:
+    manifest = "".join(t for t in page_texts(wide[0]) if "Integrity manifest" in t)
+    assert wide[1] in manifest, "the SHA-256 wraps onto a second line"
 
 
 def test_hostile_corpus_pdfs_bind_or_are_listed_as_exceptions(corpus: Path, tmp_path: Path) -> None:

@@ -89,3 +89,61 @@ def test_qmm_binder_opens_with_readiness_pages(cli, tmp_path):
         titles = [item.title for item in outline.root]
     readiness = next(i for i, t in enumerate(titles) if "readiness" in t.lower())
     assert readiness < next(i for i, t in enumerate(titles) if t.startswith("1 "))
+
+
+def test_gap_tables_wrap_long_procedure_ids_inside_their_column(device_gap, tmp_path):
+    """Long ids without spaces (MDF-LVP-200_medical-device-file-index) once ran over the Rec. and Latest columns."""
+    import itertools
+    import re
+    import shutil
+    import subprocess
+
+    from evidence_kit_builtin.gap.pages import render_gap_pdf
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed")
+    pdf = tmp_path / "gap.pdf"
+    pdf.write_bytes(render_gap_pdf(device_gap))
+    xhtml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines: dict[tuple[int, float], list[tuple[float, float, str]]] = {}
+    for page, body in enumerate(re.findall(r"<page [^>]*>(.*?)</page>", xhtml, re.S)):
+        for x0, y0, x1, word in re.findall(
+            r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', body
+        ):
+            lines.setdefault((page, round(float(y0))), []).append((float(x0), float(x1), word))
+    long_ids = 0
+    for words in lines.values():
+        words.sort()
+        for (_, x1, w), (nx0, _, nw) in itertools.pairwise(words):
+            assert x1 <= nx0 + 0.5, f"{w!r} runs over {nw!r}"
+        long_ids += any(w.startswith("MDF-LVP-200_") for _, _, w in words)
+    assert long_ids, "the long procedure id is not in the table"
+
+
+def test_qmm_binder_logs_hold_the_drug_records(tmp_path):
+    """The QMM binder's logs show drug complaints and deviations (211.198, 211.192), and no label-inspection log."""
+    import shutil
+    import subprocess
+
+    from evidence_kit._api import build_binder
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed")
+    out = tmp_path / "qmm.pdf"
+    build_binder(ROOT / "example_bundle_qmm", out)
+    with pikepdf.open(out) as pdf, pdf.open_outline() as outline:
+        logs = next(item for item in outline.root if item.title == "Logs")
+        titles = [item.title for item in logs.children]
+    assert titles == ["Complaint log", "CAPA log", "Deviation and investigation log (211.192)"]
+    pages = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout.split("\f")
+    text = "\f".join(pages)
+    assert "Label inspection log" not in text and "No complaint records" not in text
+    complaints = next(p for p in pages if p.strip().startswith("Complaint log"))
+    assert complaints.count("DC-20") == 8
+    assert "ADE / MDR" in complaints and "Field" in complaints
+    row = next(line for line in complaints.splitlines() if "DC-2026-005" in line)  # the reportable one
+    assert "MT2525002" in row and "Yes" in row
+    deviations = next(p for p in pages if p.strip().startswith("Deviation and investigation log"))
+    assert deviations.count("DEV-20") >= 4
+    row = next(line for line in deviations.splitlines() if "DEV-2025-001" in line)
+    assert "BR-MT5025001" in row and "CAPA-2025-001" in row and "Priya Raman" in row

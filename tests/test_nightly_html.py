@@ -77,6 +77,16 @@ def test_html_is_self_contained(report_html):
     assert "<style>" in text and "<script>" in text
 
 
+def test_rule_codes_break_only_after_dots_and_hyphens(report_html):
+    text = report_html.read_text()
+    cells = re.findall(r'<td class="rule"><code>(.*?)</code></td>', text)
+    assert cells and any("<wbr>" in c for c in cells)
+    for cell in cells:
+        assert re.fullmatch(r"(?:[^<]*[.-]<wbr>)*[^<]*", cell), cell  # a break opportunity only after '.' or '-'
+    rule_css = re.search(r"td\.rule code\{([^}]*)\}", text)
+    assert rule_css and "anywhere" not in rule_css.group(1) and "break-all" not in rule_css.group(1)
+
+
 def _chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
     profile.mkdir()

@@ -39,7 +39,7 @@ th{background:#f0f2f5;font-weight:600}.n{text-align:right;font-variant-numeric:t
 .tile b{display:block;font-size:22px}.filters{display:flex;gap:12px;flex-wrap:wrap;align-items:end;margin-bottom:8px}
 .filters label{display:flex;flex-direction:column;font-size:12px;color:#475467}
 select{font:inherit;padding:3px}code{font-size:12px;word-break:break-all}.msg{max-width:640px}
-td.rule code{word-break:normal;overflow-wrap:anywhere}
+td.rule code{word-break:normal;overflow-wrap:normal}
 .muted{color:#667085}ul.changes{margin:4px 0;padding-left:20px}
 """
 
@@ -89,6 +89,11 @@ SCRIPT = """
 
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+def _rule(code: str) -> str:
+    """Return a rule code, escaped, that a narrow cell breaks only after its dots and hyphens (never mid-word)."""
+    return _e(code).replace(".", ".<wbr>").replace("-", "-<wbr>")
 
 
 class _Areas:
@@ -218,7 +223,7 @@ class HtmlFormat:
                 f'<tr data-severity="{f.severity.value}" data-rule="{_e(f.code)}" data-area="{_e(area_of[id(f)])}" '
                 f'data-status="{status}" data-fingerprint="{f.fingerprint}">'
                 f'<td><span class="sev sev-{f.severity.value}">{f.severity.value}</span></td>'
-                f'<td class="rule"><code>{_e(f.code)}</code></td><td>{_e(area_of[id(f)])}</td>'
+                f'<td class="rule"><code>{_rule(f.code)}</code></td><td>{_e(area_of[id(f)])}</td>'
                 f'<td class="record">{_e(loc.record or "")}</td><td class="file">{_where(f)}</td>'
                 f'<td><code>{_e(loc.field or "")}</code></td><td class="msg">{_e(f.message)}{hint}</td>'
                 f"<td>{_e('; '.join(f.cites))}</td>"

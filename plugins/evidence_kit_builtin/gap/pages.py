@@ -18,11 +18,11 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from evidence_kit.model import FOIA_NOTICE
+from evidence_kit.pdfpages import wrap
 
 PAGE_W, PAGE_H = letter
 MARGIN = 48
@@ -81,7 +81,7 @@ class _Pages:
 
     def line(self, text: str, size: float = 8, font: str = "Helvetica", indent: float = 0) -> None:
         """Write ``text``, wrapped to the page width (nothing is cut off)."""
-        for part in simpleSplit(text, font, size, PAGE_W - 2 * MARGIN - indent) or [""]:
+        for part in wrap(text, PAGE_W - 2 * MARGIN - indent, font, size):
             self.need(size + 4)
             self.c.setFont(font, size)
             self.c.drawString(MARGIN + indent, self.y, part)
@@ -112,10 +112,8 @@ class _Pages:
         self.need(30)
         header()
         for row in rows:
-            cells = [
-                simpleSplit(str(cell), "Helvetica", 7.5, w - 4) or [""]
-                for (_, w), cell in zip(columns, row, strict=False)
-            ]
+            # long tokens (procedure ids) are split as in the binder's tables, never drawn over the next column
+            cells = [wrap(str(cell), w - 4, "Helvetica", 7.5) for (_, w), cell in zip(columns, row, strict=False)]
             height = 11 * max(len(c) for c in cells)
             if self.y - height < MARGIN:
                 self.new_page()

@@ -5,7 +5,7 @@ The record-type → section map is data; a bundle adds to it under ``[binder.sec
 
 from __future__ import annotations
 
-from evidence_kit import MappedProfile, hookimpl
+from evidence_kit import DEVICE_LOGS, MappedProfile, hookimpl
 
 SECTIONS = (
     ("management", "1 Management Oversight"),
@@ -112,5 +112,6 @@ def evidence_kit_binder_profiles() -> list[MappedProfile]:
             "general",
             TYPE_TITLES,
             (("Appendix A: QSIT crosswalk", QSIT_CROSSWALK),),
+            DEVICE_LOGS,  # complaint, CAPA, nonconformance and label-inspection logs
         )
     ]

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from evidence_kit import MappedProfile, Record, RecordSet, Report, hookimpl
+from evidence_kit import BinderLog, LogColumn, MappedProfile, Record, RecordSet, Report, hookimpl
 from evidence_kit.contracts import Section
 from evidence_kit_builtin.gap.catalogue import load_catalogue
 from evidence_kit_builtin.gap.evidence import document_kind, kind_matches
@@ -40,6 +40,56 @@ TYPE_MAP = {
     "document": "general",
 }
 
+
+#: The logs a drug QMS is asked for: complaints (21 CFR 211.198) with the ADE / Field Alert decisions and the
+#: linked 211.192 investigation, CAPA, and deviations with their investigations (211.192). Device records of
+#: the same kind (``complaint``, ``nonconformance``) join them; no label-inspection log (21 CFR 820.45).
+LOGS = (
+    BinderLog(
+        "complaint",
+        "Complaint log",
+        ("drug_complaint", "complaint"),
+        (
+            LogColumn("Complaint", 80, show="id"),
+            LogColumn("Received", 55, ("received_date", "date")),
+            LogColumn("Product", 110, ("drug_name", "strength", "device_name"), "join"),
+            LogColumn("Lot", 60, ("lot",)),
+            LogColumn(
+                "ADE / MDR reportable",
+                55,
+                ("ade_reportability_decision.reportable", "mdr_decision.reportable"),
+                "yes_no",
+            ),
+            LogColumn("Field alert", 40, ("far_required",), "yes_no"),
+            LogColumn("Investigation / CAPA", 70, ("deviation_id", "capa_ids"), "ids"),
+        ),
+    ),
+    BinderLog(
+        "capa",
+        "CAPA log",
+        ("capa",),
+        (
+            LogColumn("CAPA", 100, show="id"),
+            LogColumn("Opened", 70, ("opened_at", "opened_date")),
+            LogColumn("Status", 70, ("status",)),
+            LogColumn("Closed", 70, ("closed_at", "closed_date")),
+            LogColumn("Triggered by", 160, ("triggers",), "ids"),
+        ),
+    ),
+    BinderLog(
+        "deviation",
+        "Deviation and investigation log (211.192)",
+        ("drug_deviation", "nonconformance"),
+        (
+            LogColumn("Deviation", 85, show="id"),
+            LogColumn("Opened", 55, ("opened_at", "detected_at")),
+            LogColumn("Batches", 95, ("batch_ids", "lot"), "ids"),
+            LogColumn("QCU approval", 65, ("qcu_approval.by",)),
+            LogColumn("Closed", 55, ("closed_at",)),
+            LogColumn("Linked CAPA", 110, ("capa_ids",), "ids"),
+        ),
+    ),
+)
 
 _ROWS = (
     ("Practice area", "Evidence in this binder"),
@@ -118,6 +168,7 @@ def evidence_kit_binder_profiles() -> list[MappedProfile]:
             "general",
             {"capa": "CAPA"},
             (("Appendix: QMM practice areas and evidence", EVIDENCE_MAP),),
+            logs=LOGS,
             kinds=kind_map(),
         )
     ]
