@@ -53,7 +53,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import pikepdf
@@ -423,9 +423,10 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
 def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[Any, pikepdf.Object], fonts: pikepdf.Dictionary) -> None:
     """Open every source from bytes (no fd stays open), copy its pages into ``out`` and give them a band.
 
-    Form fields come along: each source's ``/AcroForm /Fields`` join the binder's, so widgets still show.
+    Form fields come along under one parent field per source (see :class:`_Forms`), so every form keeps its own
+    values and appearances.
     """
-    fields: list[pikepdf.Object] = []
+    forms = _Forms()
     for e in plan.entries:
         for src in e.sources:
             if src.error:
@@ -441,16 +442,131 @@ def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[Any, pikepdf.Object
                         _inherit(page.obj)
                         new = out.copy_foreign(page.obj)  # page by page: QPDF nulls pages reached through an array
                         _neutralise(new)
+                        _hide_off_page(new)
                         src.pages.append((new, _band(out, new, shared, fonts)))
-                    form = pdf.Root.get("/AcroForm")
-                    if isinstance(form, pikepdf.Dictionary) and isinstance(form.get("/Fields"), pikepdf.Array):
-                        fields.extend(out.copy_foreign(f) for f in form.Fields if f.is_indirect)
+                    forms.add(out, pdf, src.file)
             except (pikepdf.PdfError, OSError, ValueError) as exc:
                 src.pages.clear()
                 src.error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}".rstrip(": ")
                 plan.not_merged.append((src.file, src.error))
-    if fields:
-        out.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(fields), NeedAppearances=True)
+    forms.install(out)
+
+
+MAX_FORM_NODES = 20_000  #: form-field nodes walked per source (a hostile field tree cannot stall the build)
+_HIDDEN = 2  #: annotation flag bit 2: Hidden
+
+
+class _Forms:
+    """The binder's ``/AcroForm``, gathered source by source.
+
+    Two forms from one template have the same field names; in one ``/AcroForm`` they would be one field with
+    one value, and viewers (PDFium: Chrome, Edge) show that value on both pages. So each source's root fields
+    become the kids of a parent field of their own, whose /T (``src<n>_<file stem>``) makes every fully
+    qualified name unique. The source's /DA (and /Q) go on that parent, where its fields inherit them; its /DR
+    joins the binder's (a resource name two sources define differently keeps the first: appearances do not
+    use /DR). The widgets keep their appearance streams, so /NeedAppearances is set only when a source asked
+    for it or a widget has none. Only dictionaries change: every stream is copied as it is.
+    """
+
+    def __init__(self) -> None:
+        self.parents: list[pikepdf.Object] = []
+        self.resources: dict[str, dict[str, pikepdf.Object]] = {}
+        self.need_appearances = False
+
+    def add(self, out: pikepdf.Pdf, pdf: pikepdf.Pdf, file: str) -> None:
+        """Add the form of source ``pdf`` (already copied page by page into ``out``), if it has one."""
+        form = pdf.Root.get("/AcroForm")
+        if not isinstance(form, pikepdf.Dictionary) or not isinstance(form.get("/Fields"), pikepdf.Array):
+            return
+        roots = [out.copy_foreign(f) for f in form.Fields if isinstance(f, pikepdf.Dictionary) and f.is_indirect]
+        if not roots:
+            return
+        stem = PurePosixPath(file).stem.replace(".", "_")
+        parent = out.make_indirect(
+            pikepdf.Dictionary(T=pikepdf.String(f"src{len(self.parents) + 1}_{stem}"), Kids=pikepdf.Array(roots))
+        )
+        for key in ("/DA", "/Q"):
+            value = form.get(key)
+            if isinstance(value, pikepdf.String | int) and not isinstance(value, bool):
+                parent[key] = pikepdf.String(bytes(value)) if isinstance(value, pikepdf.String) else value
+        for root in roots:
+            root.Parent = parent
+        self.parents.append(parent)
+        if form.get("/NeedAppearances") is True or not _widgets_have_appearances(roots):
+            self.need_appearances = True
+        dr = form.get("/DR")
+        if isinstance(dr, pikepdf.Dictionary):
+            copied = out.copy_foreign(dr if dr.is_indirect else pdf.make_indirect(dr))
+            for category, entries in copied.items():
+                if isinstance(entries, pikepdf.Dictionary):
+                    merged = self.resources.setdefault(category, {})
+                    for name, value in entries.items():
+                        merged.setdefault(name, value)
+
+    def install(self, out: pikepdf.Pdf) -> None:
+        """Set the binder's ``/AcroForm`` (nothing when no source had a form)."""
+        if not self.parents:
+            return
+        form = pikepdf.Dictionary(Fields=pikepdf.Array(self.parents))
+        if self.resources:
+            form.DR = pikepdf.Dictionary(
+                {
+                    cat: pikepdf.Dictionary(dict(sorted(entries.items())))
+                    for cat, entries in sorted(self.resources.items())
+                }
+            )
+        if self.need_appearances:
+            form.NeedAppearances = True
+        out.Root.AcroForm = form
+
+
+def _widgets_have_appearances(roots: Sequence[pikepdf.Object]) -> bool:
+    """Whether every widget under the field ``roots`` has a normal appearance (/AP /N)."""
+    stack, seen, walked = list(roots), set(), 0
+    while stack and walked < MAX_FORM_NODES:
+        node = stack.pop()
+        if not isinstance(node, pikepdf.Dictionary):
+            continue
+        if node.is_indirect:
+            if node.objgen in seen:
+                continue
+            seen.add(node.objgen)
+        walked += 1
+        kids = node.get("/Kids")
+        if isinstance(kids, pikepdf.Array) and len(kids):
+            stack.extend(kids)
+            continue
+        ap = node.get("/AP")
+        if not (isinstance(ap, pikepdf.Dictionary) and "/N" in ap):
+            return False
+    return True
+
+
+def _hide_off_page(page: pikepdf.Object) -> None:
+    """Hide the annotations that lie wholly outside a source page's visible box.
+
+    They were never visible in the original; the stamp band grows the page, and would show them.
+    """
+    annots = page.get("/Annots")
+    if not isinstance(annots, pikepdf.Array):
+        return
+    try:
+        media = _floats(page.MediaBox)
+        box = _floats(page.CropBox) if "/CropBox" in page else media
+    except (TypeError, ValueError, IndexError, AttributeError):
+        return
+    llx, lly = max(min(box[0], box[2]), min(media[0], media[2])), max(min(box[1], box[3]), min(media[1], media[3]))
+    urx, ury = min(max(box[0], box[2]), max(media[0], media[2])), min(max(box[1], box[3]), max(media[1], media[3]))
+    for annot in list(annots)[:MAX_FORM_NODES]:
+        if not isinstance(annot, pikepdf.Dictionary) or not isinstance(annot.get("/Rect"), pikepdf.Array):
+            continue
+        try:
+            x1, y1, x2, y2 = _floats(annot.Rect)
+            flags = int(annot.get("/F", 0))
+        except (TypeError, ValueError, IndexError):
+            continue
+        if max(x1, x2) <= llx or min(x1, x2) >= urx or max(y1, y2) <= lly or min(y1, y2) >= ury:
+            annot.F = flags | _HIDDEN
 
 
 _ACTIVE = (pikepdf.Name.JavaScript, pikepdf.Name.Launch, pikepdf.Name.ImportData, pikepdf.Name.SubmitForm)

@@ -1,0 +1,180 @@
+"""Filled PDF forms in the binder: each source form renders as in the original, in PDFium, poppler and mutool.
+
+Two forms filled in on one template have the same field names. Merged into one ``/AcroForm`` they must stay
+two sets of fields with their own values and appearances (PDFium, the engine of Chrome and Edge, showed the
+first form's values on the second form's page), and widgets that sat off the original page must not show up
+in the stamp band.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageChops, ImageStat
+from reportlab.pdfgen import canvas
+
+from evidence_kit._api import build_binder
+
+TOML = """\
+[establishment]
+name = "Form Test Inc."
+
+[inspection]
+profile = "fda-qmsr"
+as_of = "2026-11-30T12:00:00+00:00"
+
+[[inputs]]
+path = "forms/*.pdf"
+source = "pdf"
+record_type = "complaint"
+[inputs.options.mapping]
+id = "ComplaintNo"
+received_date = "DateReceived"
+lot = "Lot"
+confidential = { const = true }
+"""
+
+FORMS = {
+    "forms/CMP-1_intake.pdf": {"ComplaintNo": "CMP-1", "DateReceived": "2026-11-16", "Lot": "B26-1015"},
+    "forms/CMP-2.pdf": {"ComplaintNo": "CMP-2", "DateReceived": "2026-11-23", "Lot": "A26-1017"},
+}
+
+
+def form_pdf(values: dict[str, str], checked: bool) -> bytes:
+    """One template, filled in: text fields with appearances, and a checkbox below the page (never visible)."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(612, 792), invariant=1)
+    c.setFont("Helvetica-Bold", 13)
+    c.drawString(72, 740, "Complaint intake form QA-012-F1")
+    y = 680
+    for name, value in values.items():
+        c.setFont("Helvetica", 9)
+        c.drawString(72, y + 6, name)
+        c.acroForm.textfield(name=name, value=value, x=200, y=y, width=340, height=18, fontName="Helvetica", fontSize=8)
+        y -= 30
+    c.acroForm.checkbox(name="Investigated", x=200, y=-25, size=14, checked=checked, buttonStyle="check")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bound(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    root = tmp_path_factory.mktemp("forms") / "bundle"
+    (root / "forms").mkdir(parents=True)
+    (root / "evidence-kit.toml").write_text(TOML)
+    for i, (rel, values) in enumerate(FORMS.items()):
+        (root / rel).write_bytes(form_pdf(values, checked=i == 0))
+    out = root.parent / "binder.pdf"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", "1764504000")
+    build_binder(root, out)
+    yield root, out
+    mp.undo()
+
+
+def form_pages(binder: Path) -> list[int]:
+    """Return the 0-based pages of the binder that carry widgets, in order."""
+    with pikepdf.open(binder) as pdf:
+        return [
+            i
+            for i, page in enumerate(pdf.pages)
+            if any(a.get("/Subtype") == "/Widget" for a in page.obj.get("/Annots", []))
+        ]
+
+
+def pdfium_render(path: Path, index: int) -> Image.Image:
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        doc.init_forms()
+        return doc[index].render(scale=1, may_draw_forms=True).to_pil().convert("L")
+    finally:
+        doc.close()
+
+
+def tool_render(tool: str, path: Path, page: int, out: Path) -> Image.Image:
+    """Render 1-based ``page`` at 72 dpi with poppler's pdftoppm or mutool draw."""
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed")
+    if tool == "pdftoppm":
+        subprocess.run(["pdftoppm", "-r", "72", "-gray", "-f", str(page), "-l", str(page), "-singlefile", str(path),
+                        str(out)], check=True, capture_output=True)  # fmt: skip
+        return Image.open(f"{out}.pgm").convert("L")
+    subprocess.run(["mutool", "draw", "-q", "-r", "72", "-c", "gray", "-o", f"{out}.png", str(path), str(page)],
+                   check=True, capture_output=True)  # fmt: skip
+    return Image.open(f"{out}.png").convert("L")
+
+
+def difference(binder_page: Image.Image, original: Image.Image) -> float:
+    """Mean pixel difference of the original's area (the band added below the page is left out)."""
+    top = binder_page.crop((0, 0, original.width, original.height))
+    return float(ImageStat.Stat(ImageChops.difference(top, original)).mean[0])
+
+
+def test_each_form_renders_its_own_values_in_pdfium(bound: tuple[Path, Path]) -> None:
+    root, binder = bound
+    pages = form_pages(binder)
+    assert len(pages) == 2
+    for page, rel in zip(pages, FORMS, strict=True):
+        mine = difference(pdfium_render(binder, page), pdfium_render(root / rel, 0))
+        other = next(r for r in FORMS if r != rel)
+        theirs = difference(pdfium_render(binder, page), pdfium_render(root / other, 0))
+        assert mine < 0.001 < theirs, f"{rel} on binder page {page + 1}: {mine:.4f} from it, {theirs:.4f} from {other}"
+
+
+@pytest.mark.parametrize("tool", ["pdftoppm", "mutool"])
+def test_each_form_renders_as_the_original_in_poppler_and_mutool(
+    bound: tuple[Path, Path], tool: str, tmp_path: Path
+) -> None:
+    root, binder = bound
+    for page, rel in zip(form_pages(binder), FORMS, strict=True):
+        got = tool_render(tool, binder, page + 1, tmp_path / f"b{page}")
+        want = tool_render(tool, root / rel, 1, tmp_path / f"o{page}")
+        assert difference(got, want) < 0.001, (tool, rel)
+
+
+def test_fields_are_unique_and_keep_da_dr_and_appearances(bound: tuple[Path, Path]) -> None:
+    _, binder = bound
+    with pikepdf.open(binder) as pdf:
+        form = pdf.Root.AcroForm
+        assert "/NeedAppearances" not in form  # every widget has its appearance: viewers must not redo them
+        assert "/Helv" in form.DR.Font or len(form.DR.Font)
+        names: list[str] = []
+        values: dict[str, str] = {}
+        for parent in form.Fields:
+            assert "/DA" in parent
+            for kid in parent.Kids:
+                full = f"{parent.T}.{kid.T}"
+                names.append(full)
+                if kid.get("/FT") == "/Tx":
+                    assert "/AP" in kid
+                    values[full] = str(kid.V)
+        assert len(names) == len(set(names)) == 8
+        assert sorted(v for k, v in values.items() if k.endswith(".ComplaintNo")) == ["CMP-1", "CMP-2"]
+
+
+def test_poppler_reads_the_binder_without_form_errors(bound: tuple[Path, Path]) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed")
+    done = subprocess.run(["pdftotext", str(bound[1]), "-"], capture_output=True, text=True, check=True)
+    assert "Syntax Error" not in done.stderr, done.stderr
+
+
+def test_widgets_off_the_original_page_stay_hidden_in_the_band(bound: tuple[Path, Path]) -> None:
+    _, binder = bound
+    page = form_pages(binder)[0]  # its checkbox, below the page in the original, is checked
+    with pikepdf.open(binder) as pdf:
+        box = [float(v) for v in pdf.pages[page].MediaBox]
+        assert box[1] < -20  # the band reaches the checkbox's place
+        off = [a for a in pdf.pages[page].Annots if float(a.Rect[3]) <= 0]
+        assert off and all(int(a.get("/F", 0)) & 2 for a in off)
+    img = pdfium_render(binder, page)
+    band = img.crop((195, 792 + 5, 220, 792 + 30))  # where the checkbox would be drawn (y -25 … -11)
+    assert band.getextrema()[0] > 200, "the off-page checkbox shows in the stamp band"
