@@ -273,6 +273,7 @@ class Entry:
     gen_start: int = 0
     gen_count: int = 0
     first_page: int = 0
+    documents: tuple[Record, ...] = ()  #: ``document`` records of the source PDFs, folded into this one
 
 
 @dataclass
@@ -295,6 +296,12 @@ class Plan:
     type_titles: dict[str, str] = field(default_factory=dict)
     analyses: list[tuple[str, str, pikepdf.Pdf]] = field(default_factory=list)  #: (name, title, pages) after front
     sign: Callable[[bytes], bytes] | None = None  #: signs the saved bytes before the atomic move
+    folded: list[Record] = field(default_factory=list)  #: ``document`` records bound as part of another record
+
+    @property
+    def bound_count(self) -> int:
+        """Return how many of the run's records this binder holds (folded documents included)."""
+        return len(self.entries) + len(self.folded)
 
     def child_title(self, child: Section) -> str:
         """Return a record-type group's title: the record type's registered title, else the profile's."""
@@ -306,8 +313,26 @@ class Plan:
         return _label(self.pages_of.get(target), self.front_count)
 
 
+def _fold_documents(records: Sequence[Record]) -> tuple[list[Record], dict[str, list[Record]]]:
+    """Set apart the ``document`` records of PDFs that other records were read from (a form, embedded JSON).
+
+    Such a PDF is bound once, after the summary of the first record read from it; its document record is not
+    bound a second time as a record of its own. Returns the records to bind and ``{PDF: its document records}``.
+    """
+    owned = {a for r in records if r.type != "document" for a in r.attachments}
+    keep: list[Record] = []
+    folded: dict[str, list[Record]] = {}
+    for r in records:
+        if r.type == "document" and r.location.file in owned:
+            folded.setdefault(r.location.file, []).append(r)
+        else:
+            keep.append(r)
+    return keep, folded
+
+
 def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> Plan:
     report, registry = run.report, run.registry
+    records, folded = _fold_documents(records)
     profile = registry.profiles[report.profile]
     sections = profile.sections(report, RecordSet.of(records), run.config.binder.get("sections", {}))
     findings: dict[tuple[str, str], list[Finding]] = {}
@@ -350,6 +375,11 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
     for i, (sec, child, rec) in enumerate(ordered):
         srcs: list[Source] = []
         embedded: list[str] = []
+        docs = [d for att in rec.attachments if att not in opened for d in folded.get(att, ())]
+        if docs:  # the folded documents' findings count as this record's (the PDF's pages follow it)
+            mine = findings.setdefault((rec.location.file, rec.id), [])
+            for d in docs:
+                mine.extend(f for f in findings.get((d.location.file, d.id), ()) if f not in mine)
         for att in rec.attachments:
             if not att.lower().endswith(".pdf"):
                 embedded.append(att)
@@ -401,7 +431,7 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
             embedded=tuple(dict.fromkeys(embedded)),
             confidential=rec.data.get("confidential") is True,
         )
-        entries.append(Entry(rec, f"r{i}", sec, child.key, view, srcs))
+        entries.append(Entry(rec, f"r{i}", sec, child.key, view, srcs, documents=tuple(docs)))
     by_id: dict[str, Entry] = {}
     for e in entries:
         by_id.setdefault(e.rec.id, e)
@@ -417,6 +447,7 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
         not_merged,
         appendices=tuple(getattr(profile, "appendices", ())),
         type_titles=type_title,
+        folded=[d for ds in folded.values() for d in ds],
     )
 
 
@@ -630,9 +661,8 @@ def _run_job(i: int) -> Any:
 def _full_view(e: Entry) -> RecordView:
     """Return the entry's summary view with what costs most to gather: every field, the signatures, the digest."""
     data = e.rec.data
-    return replace(
-        e.view, fields=tuple(flatten(data)), signatures=tuple(signatures(data)), record_sha256=e.rec.digest()
-    )
+    signed = [*signatures(data), *(s for d in e.documents for s in signatures(d.data, f"{d.location.file}"))]
+    return replace(e.view, fields=tuple(flatten(data)), signatures=tuple(signed), record_sha256=e.rec.digest())
 
 
 def _render_chunk(entries: Sequence[Entry]) -> tuple[bytes, list[int], list[Link]]:
@@ -825,7 +855,7 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
                 ("Generated (as of)", report.as_of),
                 ("Tool", f"evidence-kit {report.tool_version}"),
                 ("Bundle digest (SHA-256)", plan.digest),
-                ("Records bound", f"{len(plan.entries)} of {report.record_count}"),
+                ("Records bound", f"{plan.bound_count} of {report.record_count}"),
                 ("Input files", f"{len(report.inputs)} ({sum(1 for o in report.inputs if not o.bound)} not bound)"),
                 ("Pages", str(plan.total or 0)),
             )
@@ -921,7 +951,7 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
     rows = [Row((o.file, o.excluded_by or "–", o.reason or "–"), flag="warning") for o in excluded]
     rows += [Row((f, "source PDF not merged", why), flag="error") for f, why in plan.not_merged]
     if plan.selection:
-        left_out = report.record_count - len(plan.entries)
+        left_out = report.record_count - plan.bound_count
         rows.append(Row((f"{left_out} record(s)", "not selected", f"Not selected by {plan.selection.describe()}.")))
     w.table(
         [Column("Input", 190), Column("Why", 110), Column("Reason", 204)],
@@ -1384,6 +1414,8 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
     for e in plan.entries:
         e.first_page = page
         plan.pages_of[e.key] = page
+        if any(src.pages for src in e.sources):
+            plan.pages_of[f"{e.key}:src"] = page + e.gen_count
         plan.pages_of.setdefault(f"t:{e.type_key}", page)
         if e.section.key not in seen_sec:
             seen_sec.add(e.section.key)
@@ -1608,7 +1640,8 @@ def _attach_and_save(
     run, config, report = plan.run, plan.run.config, plan.run.report
     when = _pdf_date(config.as_of)
     wanted = {e.rec.location.file for e in plan.entries} | {a for e in plan.entries for a in e.rec.attachments}
-    originals = {e.rec.location.file for e in plan.entries if e.rec.type == "document" and _keep_original(e.rec)}
+    documents = [*(e.rec for e in plan.entries if e.rec.type == "document"), *plan.folded]
+    originals = {d.location.file for d in documents if _keep_original(d)}
     for o in report.inputs:
         if o.bound and o.file in wanted and (not o.file.lower().endswith(".pdf") or o.file in originals):
             raw = (config.bundle / o.file).read_bytes()

@@ -1,14 +1,17 @@
-"""Filled PDF forms in the binder: each source form renders as in the original, in PDFium, poppler and mutool.
+"""Records read from PDFs in the binder: filled forms render as in the original, and the PDF follows its record.
 
 Two forms filled in on one template have the same field names. Merged into one ``/AcroForm`` they must stay
 two sets of fields with their own values and appearances (PDFium, the engine of Chrome and Edge, showed the
 first form's values on the second form's page), and widgets that sat off the original page must not show up
-in the stamp band.
+in the stamp band. A record read from a PDF (its form, or JSON embedded in it) is followed by that PDF's
+pages, as a ``document`` record is, and the PDF is not bound a second time as a document of its own.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -20,7 +23,8 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 from reportlab.pdfgen import canvas
 
-from evidence_kit._api import build_binder
+from evidence_kit._api import build_binder, run
+from evidence_kit.examples._pdf import with_json_attachment
 
 TOML = """\
 [establishment]
@@ -65,6 +69,17 @@ def form_pdf(values: dict[str, str], checked: bool) -> bytes:
     return buf.getvalue()
 
 
+def minutes_pdf() -> bytes:
+    """Management-review minutes: a visible page, and the record embedded as JSON."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(612, 792), invariant=1)
+    c.drawString(72, 700, "Management review MR-7 minutes")
+    c.showPage()
+    c.save()
+    record = {"record_type": "management_review", "id": "MR-7", "review_date": "2026-06-01"}
+    return with_json_attachment(buf.getvalue(), "MR-7.json", json.dumps(record).encode(), "record", "D:20260601")
+
+
 @pytest.fixture(scope="module")
 def bound(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     root = tmp_path_factory.mktemp("forms") / "bundle"
@@ -72,6 +87,8 @@ def bound(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path
     (root / "evidence-kit.toml").write_text(TOML)
     for i, (rel, values) in enumerate(FORMS.items()):
         (root / rel).write_bytes(form_pdf(values, checked=i == 0))
+    (root / "minutes").mkdir()
+    (root / "minutes" / "MR-7_minutes.pdf").write_bytes(minutes_pdf())
     out = root.parent / "binder.pdf"
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", "1764504000")
@@ -178,3 +195,61 @@ def test_widgets_off_the_original_page_stay_hidden_in_the_band(bound: tuple[Path
     img = pdfium_render(binder, page)
     band = img.crop((195, 792 + 5, 220, 792 + 30))  # where the checkbox would be drawn (y -25 … -11)
     assert band.getextrema()[0] > 200, "the off-page checkbox shows in the stamp band"
+
+
+def page_texts(path: Path) -> list[str]:
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+@pytest.mark.parametrize(("rid", "rel", "marker"), [
+    ("CMP-1", "forms/CMP-1_intake.pdf", "Complaint intake form QA-012-F1"),
+    ("CMP-2", "forms/CMP-2.pdf", "Complaint intake form QA-012-F1"),
+    ("MR-7", "minutes/MR-7_minutes.pdf", "Management review MR-7 minutes"),
+])  # fmt: skip
+def test_a_record_read_from_a_pdf_is_followed_by_its_pages(
+    bound: tuple[Path, Path], rid: str, rel: str, marker: str
+) -> None:
+    _, binder = bound
+    texts = page_texts(binder)
+    summary = next(i for i, t in enumerate(texts) if f"Source: {rel}" in t)
+    assert f"Source pages that follow: {rel} (1 page(s))" in texts[summary]
+    assert marker in texts[summary + 1]
+    assert re.search(rf"page \d+ of \d+ {rid}(\s|$)", texts[summary + 1])  # the stamp names the record
+    with pikepdf.open(binder) as pdf:
+        link = [
+            a
+            for a in pdf.pages[summary].obj.get("/Annots", [])
+            if a.get("/Subtype") == "/Link" and a.Dest[0].objgen == pdf.pages[summary + 1].obj.objgen
+        ]
+        assert link, "no link from the summary to its source pages"
+        sealed = json.loads(pdf.attachments["evidence-kit-manifest.json"].get_file().read_bytes())
+    assert [r["type"] for r in sealed["records"] if r["file"] == rel] == [
+        "management_review" if rid == "MR-7" else "complaint"
+    ]  # the PDF is not bound a second time as a document
+    assert sum(marker in t for t in texts) == (2 if rid != "MR-7" else 1)  # each form once, the minutes once
+
+
+def test_confidential_record_stamps_its_source_pages(bound: tuple[Path, Path]) -> None:
+    texts = page_texts(bound[1])
+    form_pages = [t for t in texts if "Complaint intake form QA-012-F1" in t]
+    assert len(form_pages) == 2 and all("CONFIDENTIAL" in t for t in form_pages)
+
+
+def test_a_form_named_after_its_record_is_not_a_duplicate_id(bound: tuple[Path, Path]) -> None:
+    result = run(bound[0])
+    assert result.records.get("CMP-2", "complaint") is not None
+    assert result.records.get("CMP-2", "document") is not None
+    assert not [f for f in result.report.findings if f.code == "records.duplicate-id"]
+
+
+def test_request_binder_by_id_holds_the_form(bound: tuple[Path, Path], tmp_path: Path) -> None:
+    root, _ = bound
+    out = tmp_path / "req.pdf"
+    build_binder(root, out, select=["id:CMP-1"])
+    texts = page_texts(out)
+    form = [t for t in texts if "Complaint intake form QA-012-F1" in t]
+    assert len(form) == 1 and "CONFIDENTIAL" in form[0]
