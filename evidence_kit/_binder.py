@@ -523,7 +523,8 @@ class _Forms:
         for root in roots:
             root.Parent = parent
         self.parents.append(parent)
-        if form.get("/NeedAppearances") is True or not _widgets_have_appearances(roots):
+        asked = form.get("/NeedAppearances")
+        if (isinstance(asked, bool) and asked) or not _widgets_have_appearances(roots):
             self.need_appearances = True
         dr = form.get("/DR")
         if isinstance(dr, pikepdf.Dictionary):

@@ -50,14 +50,15 @@ def duplicate_ids(records: RecordSet) -> list[Finding]:
     out = []
     seen: set[str] = set()
     for rec in records:
-        twins = records.all_with_id(rec.id)
-        if len(twins) < 2 or rec.id in seen:
+        same_id = records.all_with_id(rec.id)
+        if len(same_id) < 2 or rec.id in seen:
             continue
         twins = [
             t
-            for t in twins
+            for t in same_id
             if not (
-                t.type == "document" and any(o.type != "document" and o.location.file == t.location.file for o in twins)
+                t.type == "document"
+                and any(o.type != "document" and o.location.file == t.location.file for o in same_id)
             )
         ]
         if len(twins) < 2:
