@@ -71,7 +71,7 @@ from evidence_kit._binder_pages import (
 from evidence_kit._io import atomic_write, gc_paused
 from evidence_kit._select import Selection, is_device_field, is_lot_field, record_date, scalars
 from evidence_kit.contracts import Section
-from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Severity
+from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Report, Severity, canonical_json
 from evidence_kit.reports import report_to_dict
 
 if TYPE_CHECKING:
@@ -670,6 +670,32 @@ def _render_chunk(entries: Sequence[Entry]) -> tuple[bytes, list[int], list[Link
     return render_records("Record summaries", [_full_view(e) for e in entries])
 
 
+def _bound_keys(plan: Plan) -> set[tuple[str, str]]:
+    """Return (file, record id) of every record the binder holds, folded documents included."""
+    return {(r.location.file, r.id) for r in (*(e.rec for e in plan.entries), *plan.folded)}
+
+
+def _binder_report(plan: Plan) -> Report:
+    """Return the report the binder embeds: the run's; in a request binder, only what concerns its records.
+
+    That is the findings on the bound records and their digests, with ``record_count`` the number of bound
+    records and no baseline comparison (which names records and findings of the whole bundle). The inputs
+    list stays whole: it names files and their SHA-256, as the manifest does.
+    """
+    report = plan.run.report
+    if plan.selection is None:
+        return report
+    keys = _bound_keys(plan)
+    bound = {(r.type, r.id, r.location.file) for r in (*(e.rec for e in plan.entries), *plan.folded)}
+    return replace(
+        report,
+        findings=tuple(f for f in report.findings if (f.location.file, f.location.record) in keys),
+        record_count=plan.bound_count,
+        records=[d for d in report.records if (d.type, d.id, d.file) in bound],
+        baseline=None,
+    )
+
+
 def _report_json(report: Any) -> tuple[bytes, bytes]:
     """Return the report as compact JSON, and Flate-compressed (it is embedded as evidence-kit-report.json)."""
     # compact: the indented encoder is pure Python and costs seconds on big reports
@@ -693,7 +719,7 @@ def _render_parallel(
     """
     global _JOBS, _CLAIMS
     _JOBS = [
-        functools.partial(_report_json, plan.run.report),
+        functools.partial(_report_json, _binder_report(plan)),
         functools.partial(_render_manifest, plan),
         functools.partial(_index, plan),
         *(functools.partial(_render_chunk, plan.entries[i : i + CHUNK]) for i in range(0, len(plan.entries), CHUNK)),
@@ -840,6 +866,12 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
             size=10,
             rgb=(0.05, 0.25, 0.65),
         )
+        w.text(
+            f"It holds {plan.bound_count} of the bundle's {report.record_count} records; its findings, embedded "
+            "data and embedded report concern these records only.",
+            size=9,
+            rgb=(0.05, 0.25, 0.65),
+        )
     w.gap(14)
     profile = run.registry.profiles[report.profile]
     w.table(
@@ -874,23 +906,33 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
     # readiness summary
     w.new_page(anchor="readiness")
     w.heading("Readiness summary")
-    counts = report.counts()
+    scope = _binder_report(plan)  # a request binder's: the findings on its records only
+    counts = scope.counts()
     bound_keys = {(e.rec.location.file, e.rec.id) for e in plan.entries}
-    w.table(
-        [Column("Severity", 120), Column("All findings", 120), Column("On records in this binder", 160)],
-        [
-            Row(
-                (
-                    s.value.capitalize(),
-                    str(counts[s.value]),
-                    str(sum(1 for k in bound_keys for f in plan.findings.get(k, ()) if f.severity is s)),
-                ),
-                flag=s.value,
-            )
-            for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
-        ],
-        size=9,
-    )
+    severities = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+    if plan.selection is not None:
+        w.text(f"Findings on the {plan.bound_count} records of this request binder.", size=9)
+        w.table(
+            [Column("Severity", 120), Column("On the selected records", 160)],
+            [Row((s.value.capitalize(), str(counts[s.value])), flag=s.value) for s in severities],
+            size=9,
+        )
+    else:
+        w.table(
+            [Column("Severity", 120), Column("All findings", 120), Column("On records in this binder", 160)],
+            [
+                Row(
+                    (
+                        s.value.capitalize(),
+                        str(counts[s.value]),
+                        str(sum(1 for k in bound_keys for f in plan.findings.get(k, ()) if f.severity is s)),
+                    ),
+                    flag=s.value,
+                )
+                for s in severities
+            ],
+            size=9,
+        )
     per = _section_findings(plan)
     w.heading("By section", size=11)
     rows = []
@@ -919,7 +961,7 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
     w.text("ATTENTION: the section holds records with errors or warnings. PASS: none.", size=7, rgb=(0.3, 0.3, 0.3))
     w.gap(6)
     top = sorted(
-        (f for f in report.findings if f.severity is not Severity.INFO),
+        (f for f in scope.findings if f.severity is not Severity.INFO),
         key=lambda f: (_SEV_ORDER[f.severity.value], f.code, f.location.sort_key()),
     )[:15]
     w.heading(f"Top findings ({len(top)} of {counts['error'] + counts['warning']} errors and warnings)", size=11)
@@ -1640,23 +1682,23 @@ def _attach_and_save(
 ) -> None:
     run, config, report = plan.run, plan.run.config, plan.run.report
     when = _pdf_date(config.as_of)
-    wanted = {e.rec.location.file for e in plan.entries} | {a for e in plan.entries for a in e.rec.attachments}
-    documents = [*(e.rec for e in plan.entries if e.rec.type == "document"), *plan.folded]
-    originals = {d.location.file for d in documents if _keep_original(d)}
-    for o in report.inputs:
-        if o.bound and o.file in wanted and (not o.file.lower().endswith(".pdf") or o.file in originals):
-            raw = (config.bundle / o.file).read_bytes()
-            out.attachments[o.file] = _attachment(
-                out,
-                raw,
-                zlib.compress(raw),
-                filename=o.file,
-                description=f"Original export, SHA-256 {o.sha256}",
-                mime_type=_mime(o.file),
-                creation_date=when,
-                mod_date=when,
-            )
+    embedded = _embedded_originals(plan, record_digests)
+    for emb in embedded:
+        raw = emb.data if emb.data is not None else (config.bundle / emb.file).read_bytes()
+        out.attachments[emb.name] = _attachment(
+            out,
+            raw,
+            zlib.compress(raw),
+            filename=emb.name,
+            description=emb.description,
+            mime_type=_mime(emb.name),
+            creation_date=when,
+            mod_date=when,
+        )
     sealed = manifest(run, [e.rec for e in plan.entries], record_digests)
+    sealed["attachments"] = [
+        {"name": emb.name, "file": emb.file, "record": emb.record, "sha256": emb.sha256} for emb in embedded
+    ]
     sealed["binder"] = layout
     sealed_json = json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode()
     for name, (data, packed), desc in (
@@ -1665,7 +1707,13 @@ def _attach_and_save(
             (sealed_json, zlib.compress(sealed_json)),
             "SHA-256 of every input file and every record",
         ),
-        ("evidence-kit-report.json", report_json, "The validation report"),
+        (
+            "evidence-kit-report.json",
+            report_json,
+            "The validation report"
+            if plan.selection is None
+            else f"The validation report, limited to the {plan.bound_count} records of this request binder",
+        ),
     ):
         out.attachments[name] = _attachment(
             out,
@@ -1696,6 +1744,78 @@ def _attach_and_save(
             buf = io.BytesIO()
             _save(out, buf)
             fh.write(plan.sign(buf.getvalue()))
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """One original embedded in the binder: a whole input file, or one record's data taken out of it."""
+
+    name: str  #: the attachment's name: the bundle path flattened (no '/': ``pdfdetach -saveall`` writes it as is)
+    file: str  #: the bundle path it comes from
+    record: str | None  #: the record's id, for one record's data (its canonical JSON); None for the whole file
+    sha256: str  #: SHA-256 of the embedded bytes (the input's, or the record's digest)
+    description: str
+    data: bytes | None = None  #: the bytes, for a record's data; None: read the file when embedding
+
+
+def attachment_name(path: str, taken: set[str]) -> str:
+    """Return a flat, unused attachment name for ``path``: each '/' becomes '_' (``a/b.json`` → ``a_b.json``).
+
+    Characters other than letters, digits, '.', '_', '-' and '#' become '_'; a name already in ``taken``
+    gets ``~2``, ``~3`` … before its extension. The name is added to ``taken``.
+    """
+    flat = "".join(c if c.isascii() and (c.isalnum() or c in "._-#") else "_" for c in path).lstrip(".") or "file"
+    stem, dot, ext = flat.rpartition(".")
+    if not dot or not stem:
+        stem, ext = flat, ""
+    name, n = flat, 1
+    while name in taken:
+        n += 1
+        name = f"{stem}~{n}.{ext}" if ext else f"{stem}~{n}"
+    taken.add(name)
+    return name
+
+
+def _embedded_originals(plan: Plan, record_digests: Sequence[str]) -> list[Embedded]:
+    """Return what the binder embeds of its inputs, so that it discloses no record it does not hold.
+
+    An input file that records were read from is embedded whole when every record read from it (``document``
+    records aside: they describe the file itself) is in the binder, always so in a full binder. Otherwise, in a
+    request binder, each bound record read from it is embedded alone, as ``<file>#<record id>.json`` holding the
+    record's canonical JSON, whose SHA-256 is the record's digest in the manifest. Source PDFs are merged as
+    pages; their bytes are embedded only when the merged copy had to be altered (see :func:`_keep_original`).
+    """
+    run, report = plan.run, plan.run.report
+    entries = plan.entries
+    in_binder = {(r.type, r.id, r.location.file) for r in (*(e.rec for e in entries), *plan.folded)}
+    wanted = {e.rec.location.file for e in entries} | {a for e in entries for a in e.rec.attachments}
+    documents = [*(e.rec for e in entries if e.rec.type == "document"), *plan.folded]
+    originals = {d.location.file for d in documents if _keep_original(d)}
+    partial: set[str] = set()
+    if plan.selection is not None:
+        for r in run.records:
+            if r.type == "document" or (r.type, r.id, r.location.file) in in_binder:
+                continue
+            partial.add(r.location.file)
+            partial.update(r.attachments)
+    taken = {"evidence-kit-manifest.json", "evidence-kit-report.json"}
+    out: list[Embedded] = []
+    for o in report.inputs:
+        if not (o.bound and o.file in wanted and (not o.file.lower().endswith(".pdf") or o.file in originals)):
+            continue
+        if o.file not in partial:
+            name = attachment_name(o.file, taken)
+            out.append(Embedded(name, o.file, None, o.sha256, f"Original {o.file}, SHA-256 {o.sha256}"))
+            continue
+        for e, digest in zip(entries, record_digests, strict=True):
+            if e.rec.location.file != o.file:
+                continue
+            name = attachment_name(f"{o.file}#{e.rec.id}.json", taken)
+            data = canonical_json(e.rec.data).encode("utf-8", "surrogatepass")
+            where = f"{o.file} ({e.rec.location})" if str(e.rec.location) != o.file else o.file
+            desc = f"Record {e.rec.id} as read from {where}: canonical JSON, SHA-256 {digest}"
+            out.append(Embedded(name, o.file, e.rec.id, digest, desc, data))
+    return out
 
 
 def _attachment(out: pikepdf.Pdf, data: bytes, packed: bytes, **kwargs: Any) -> pikepdf.AttachedFileSpec:
@@ -1866,14 +1986,8 @@ def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], li
                 Problem("incremental update", f"the file has {revisions} revisions (changes appended after the build)")
             )
         inputs = {i["file"]: i["sha256"] for i in sealed["inputs"]}
-        for name, spec in pdf.attachments.items():
-            if name in inputs:
-                got = hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
-                if got != inputs[name]:
-                    problems.append(Problem("attachment altered", f"embedded original {name}: SHA-256 {got}"))
-        facts.append(
-            f"pages: {now['page_count']}, embedded originals checked: {sum(1 for n in pdf.attachments if n in inputs)}"
-        )
+        checked = _check_attachments(pdf, sealed, inputs, problems)
+        facts.append(f"pages: {now['page_count']}, embedded originals checked: {checked}")
     if bundle is not None:
         seen: set[str] = set()
         for rel, full in walk_bundle(bundle):
@@ -1888,6 +2002,35 @@ def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], li
             problems.append(Problem("source missing", f"{rel} is in the manifest but no longer in the bundle"))
         facts.append(f"bundle: {len(seen)} files checked against the manifest")
     return facts, problems
+
+
+def _check_attachments(
+    pdf: pikepdf.Pdf, sealed: Mapping[str, Any], inputs: Mapping[str, str], problems: list[Problem]
+) -> int:
+    """Check every embedded original against the manifest's SHA-256; return how many were checked.
+
+    The manifest maps each attachment name to the file (or one record of it) and its SHA-256; binders built
+    before it had that list named their attachments by the bundle path (``inputs``).
+    """
+    listed = sealed.get("attachments")
+    if isinstance(listed, list):
+        expected = {a["name"]: (a["sha256"], a["file"] + (f" (record {a['record']})" if a.get("record") else ""))
+                    for a in listed if isinstance(a, dict) and {"name", "sha256", "file"} <= a.keys()}  # fmt: skip
+    else:
+        expected = {name: (sha, name) for name, sha in inputs.items()}
+    present = dict(pdf.attachments.items())
+    checked = 0
+    for name, (want, what) in expected.items():
+        spec = present.get(name)
+        if spec is None:
+            if isinstance(listed, list):
+                problems.append(Problem("attachment missing", f"embedded original {name} ({what}) is gone"))
+            continue
+        checked += 1
+        got = hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
+        if got != want:
+            problems.append(Problem("attachment altered", f"embedded original {name} ({what}): SHA-256 {got}"))
+    return checked
 
 
 def _mime(name: str) -> str:
