@@ -297,6 +297,7 @@ class Plan:
     analyses: list[tuple[str, str, pikepdf.Pdf]] = field(default_factory=list)  #: (name, title, pages) after front
     sign: Callable[[bytes], bytes] | None = None  #: signs the saved bytes before the atomic move
     folded: list[Record] = field(default_factory=list)  #: ``document`` records bound as part of another record
+    embedded: list[Embedded] = field(default_factory=list)  #: the originals embedded (see _embedded_originals)
 
     @property
     def bound_count(self) -> int:
@@ -372,28 +373,29 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
     opened: dict[str, Source] = {}
     not_merged: list[tuple[str, str]] = []
     entries: list[Entry] = []
+    folded_docs = [d for ds in folded.values() for d in ds]
+    embedded_files = _embedded_originals(run, records, folded_docs, selection is not None)
+    by_file: dict[str, list[Embedded]] = {}
+    for emb in embedded_files:
+        by_file.setdefault(emb.file, []).append(emb)
     for i, (sec, child, rec) in enumerate(ordered):
         srcs: list[Source] = []
-        embedded: list[str] = []
         docs = [d for att in rec.attachments if att not in opened for d in folded.get(att, ())]
         if docs:  # the folded documents' findings count as this record's (the PDF's pages follow it)
             mine = findings.setdefault((rec.location.file, rec.id), [])
             for d in docs:
                 mine.extend(f for f in findings.get((d.location.file, d.id), ()) if f not in mine)
         for att in rec.attachments:
-            if not att.lower().endswith(".pdf"):
-                embedded.append(att)
-            elif att in opened:  # a PDF bound to two records is merged once, after the first
+            # a PDF bound to two records is merged once, after the first; other files are embedded, not merged
+            if not att.lower().endswith(".pdf") or att in opened:
                 continue
-            else:  # opened later, while the summaries render; ingest has already refused the unreadable ones
-                o = outcome.get(att)
-                why = None if o is None or o.bound else f"{o.excluded_by}: {o.reason}"
-                opened[att] = src = Source(att, error=why)
-                srcs.append(src)
-                if why:
-                    not_merged.append((att, why))
-        if not rec.location.file.lower().endswith(".pdf"):
-            embedded.insert(0, rec.location.file)
+            # opened later, while the summaries render; ingest has already refused the unreadable ones
+            o = outcome.get(att)
+            why = None if o is None or o.bound else f"{o.excluded_by}: {o.reason}"
+            opened[att] = src = Source(att, error=why)
+            srcs.append(src)
+            if why:
+                not_merged.append((att, why))
         fs = sorted(
             findings.get((rec.location.file, rec.id), ()),
             key=lambda f: (_SEV_ORDER.get(f.severity.value, 9), f.code, f.location.field or ""),
@@ -428,7 +430,7 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
                 else s.file
                 for s in srcs
             ),
-            embedded=tuple(dict.fromkeys(embedded)),
+            embedded=tuple(_embedded_names(rec, by_file)),
             confidential=rec.data.get("confidential") is True,
         )
         entries.append(Entry(rec, f"r{i}", sec, child.key, view, srcs, documents=tuple(docs)))
@@ -447,7 +449,8 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
         not_merged,
         appendices=tuple(getattr(profile, "appendices", ())),
         type_titles=type_title,
-        folded=[d for ds in folded.values() for d in ds],
+        folded=folded_docs,
+        embedded=embedded_files,
     )
 
 
@@ -1682,7 +1685,7 @@ def _attach_and_save(
 ) -> None:
     run, config, report = plan.run, plan.run.config, plan.run.report
     when = _pdf_date(config.as_of)
-    embedded = _embedded_originals(plan, record_digests)
+    embedded = plan.embedded
     for emb in embedded:
         raw = emb.data if emb.data is not None else (config.bundle / emb.file).read_bytes()
         out.attachments[emb.name] = _attachment(
@@ -1776,23 +1779,22 @@ def attachment_name(path: str, taken: set[str]) -> str:
     return name
 
 
-def _embedded_originals(plan: Plan, record_digests: Sequence[str]) -> list[Embedded]:
+def _embedded_originals(run: Run, bound: Sequence[Record], folded: Sequence[Record], request: bool) -> list[Embedded]:
     """Return what the binder embeds of its inputs, so that it discloses no record it does not hold.
 
+    ``bound`` are the records bound (``folded``: the documents bound within them); ``request``: a request binder.
     An input file that records were read from is embedded whole when every record read from it (``document``
     records aside: they describe the file itself) is in the binder, always so in a full binder. Otherwise, in a
     request binder, each bound record read from it is embedded alone, as ``<file>#<record id>.json`` holding the
     record's canonical JSON, whose SHA-256 is the record's digest in the manifest. Source PDFs are merged as
     pages; their bytes are embedded only when the merged copy had to be altered (see :func:`_keep_original`).
     """
-    run, report = plan.run, plan.run.report
-    entries = plan.entries
-    in_binder = {(r.type, r.id, r.location.file) for r in (*(e.rec for e in entries), *plan.folded)}
-    wanted = {e.rec.location.file for e in entries} | {a for e in entries for a in e.rec.attachments}
-    documents = [*(e.rec for e in entries if e.rec.type == "document"), *plan.folded]
+    in_binder = {(r.type, r.id, r.location.file) for r in (*bound, *folded)}
+    wanted = {r.location.file for r in bound} | {a for r in bound for a in r.attachments}
+    documents = [*(r for r in bound if r.type == "document"), *folded]
     originals = {d.location.file for d in documents if _keep_original(d)}
     partial: set[str] = set()
-    if plan.selection is not None:
+    if request:
         for r in run.records:
             if r.type == "document" or (r.type, r.id, r.location.file) in in_binder:
                 continue
@@ -1800,22 +1802,33 @@ def _embedded_originals(plan: Plan, record_digests: Sequence[str]) -> list[Embed
             partial.update(r.attachments)
     taken = {"evidence-kit-manifest.json", "evidence-kit-report.json"}
     out: list[Embedded] = []
-    for o in report.inputs:
+    for o in run.report.inputs:
         if not (o.bound and o.file in wanted and (not o.file.lower().endswith(".pdf") or o.file in originals)):
             continue
         if o.file not in partial:
             name = attachment_name(o.file, taken)
             out.append(Embedded(name, o.file, None, o.sha256, f"Original {o.file}, SHA-256 {o.sha256}"))
             continue
-        for e, digest in zip(entries, record_digests, strict=True):
-            if e.rec.location.file != o.file:
+        for rec in bound:
+            if rec.location.file != o.file:
                 continue
-            name = attachment_name(f"{o.file}#{e.rec.id}.json", taken)
-            data = canonical_json(e.rec.data).encode("utf-8", "surrogatepass")
-            where = f"{o.file} ({e.rec.location})" if str(e.rec.location) != o.file else o.file
-            desc = f"Record {e.rec.id} as read from {where}: canonical JSON, SHA-256 {digest}"
-            out.append(Embedded(name, o.file, e.rec.id, digest, desc, data))
+            name = attachment_name(f"{o.file}#{rec.id}.json", taken)
+            data = canonical_json(rec.data).encode("utf-8", "surrogatepass")
+            digest = hashlib.sha256(data).hexdigest()  # = rec.digest()
+            where = f"{o.file} ({rec.location})" if str(rec.location) != o.file else o.file
+            desc = f"Record {rec.id} as read from {where}: canonical JSON, SHA-256 {digest}"
+            out.append(Embedded(name, o.file, rec.id, digest, desc, data))
     return out
+
+
+def _embedded_names(rec: Record, by_file: Mapping[str, Sequence[Embedded]]) -> list[str]:
+    """Return the names under which the binder embeds ``rec``'s data: its file whole, or its own extract."""
+    return [
+        emb.name
+        for f in dict.fromkeys((rec.location.file, *rec.attachments))
+        for emb in by_file.get(f, ())
+        if emb.record is None or (emb.record == rec.id and f == rec.location.file)
+    ]
 
 
 def _attachment(out: pikepdf.Pdf, data: bytes, packed: bytes, **kwargs: Any) -> pikepdf.AttachedFileSpec:

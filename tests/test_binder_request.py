@@ -103,6 +103,9 @@ def test_request_binder_embeds_only_the_selected_records(bundle: Path, tmp_path:
     assert listed["exports_eqms_complaints.json#CMP-1.json"]["file"] == "exports/eqms/complaints.json"
     for name, entry in listed.items():
         assert hashlib.sha256(files[name]).hexdigest() == entry["sha256"]
+    pages = text(out)  # each summary names what holds its record
+    assert "embedded in this PDF as: exports_eqms_complaints.json#CMP-1.json" in pages
+    assert "embedded in this PDF as: exports_eqms_capas.json" in pages
 
 
 def test_request_binder_report_and_readiness_cover_the_selected_records_only(bundle: Path, tmp_path: Path) -> None:
