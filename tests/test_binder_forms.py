@@ -253,3 +253,36 @@ def test_request_binder_by_id_holds_the_form(bound: tuple[Path, Path], tmp_path:
     texts = page_texts(out)
     form = [t for t in texts if "Complaint intake form QA-012-F1" in t]
     assert len(form) == 1 and "CONFIDENTIAL" in form[0]
+
+
+def test_appearance_streams_are_copied_byte_for_byte(bound: tuple[Path, Path]) -> None:
+    root, binder = bound
+
+    def streams(page: pikepdf.Object) -> dict[str, bytes]:
+        """Each widget's normal appearance (the one its /AS picks), raw bytes, by field name."""
+        found: dict[str, bytes] = {}
+        for a in page.get("/Annots", []):
+            if a.get("/Subtype") == "/Widget" and "/N" in a.get("/AP", {}):
+                n = a.AP.N
+                found[str(a.T)] = (n if isinstance(n, pikepdf.Stream) else n[a.AS]).read_raw_bytes()
+        return found
+
+    with pikepdf.open(binder) as pdf:
+        for page, rel in zip(form_pages(binder), FORMS, strict=True):
+            with pikepdf.open(root / rel) as original:
+                assert streams(pdf.pages[page].obj) == streams(original.pages[0].obj), rel
+
+
+def test_need_appearances_when_a_widget_has_none(tmp_path: Path) -> None:
+    root = tmp_path / "bundle"
+    (root / "forms").mkdir(parents=True)
+    (root / "evidence-kit.toml").write_text(TOML)
+    with pikepdf.open(io.BytesIO(form_pdf(FORMS["forms/CMP-2.pdf"], checked=False))) as pdf:
+        for field in pdf.Root.AcroForm.Fields:
+            if field.get("/FT") == "/Tx":
+                del field["/AP"]
+        pdf.save(root / "forms" / "CMP-2.pdf")
+    out = tmp_path / "binder.pdf"
+    build_binder(root, out)
+    with pikepdf.open(out) as binder:
+        assert binder.Root.AcroForm.get("/NeedAppearances") is True
