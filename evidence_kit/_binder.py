@@ -298,6 +298,7 @@ class Plan:
     sign: Callable[[bytes], bytes] | None = None  #: signs the saved bytes before the atomic move
     folded: list[Record] = field(default_factory=list)  #: ``document`` records bound as part of another record
     embedded: list[Embedded] = field(default_factory=list)  #: the originals embedded (see _embedded_originals)
+    scoped_report: Report | None = None  #: the report a request binder embeds, once made (see _binder_report)
 
     @property
     def bound_count(self) -> int:
@@ -688,15 +689,17 @@ def _binder_report(plan: Plan) -> Report:
     report = plan.run.report
     if plan.selection is None:
         return report
-    keys = _bound_keys(plan)
-    bound = {(r.type, r.id, r.location.file) for r in (*(e.rec for e in plan.entries), *plan.folded)}
-    return replace(
-        report,
-        findings=tuple(f for f in report.findings if (f.location.file, f.location.record) in keys),
-        record_count=plan.bound_count,
-        records=[d for d in report.records if (d.type, d.id, d.file) in bound],
-        baseline=None,
-    )
+    if plan.scoped_report is None:
+        keys = _bound_keys(plan)
+        bound = {(r.type, r.id, r.location.file) for r in (*(e.rec for e in plan.entries), *plan.folded)}
+        plan.scoped_report = replace(
+            report,
+            findings=tuple(f for f in report.findings if (f.location.file, f.location.record) in keys),
+            record_count=plan.bound_count,
+            records=[d for d in report.records if (d.type, d.id, d.file) in bound],
+            baseline=None,
+        )
+    return plan.scoped_report
 
 
 def _report_json(report: Any) -> tuple[bytes, bytes]:
@@ -1789,12 +1792,12 @@ def _embedded_originals(run: Run, bound: Sequence[Record], folded: Sequence[Reco
     record's canonical JSON, whose SHA-256 is the record's digest in the manifest. Source PDFs are merged as
     pages; their bytes are embedded only when the merged copy had to be altered (see :func:`_keep_original`).
     """
-    in_binder = {(r.type, r.id, r.location.file) for r in (*bound, *folded)}
     wanted = {r.location.file for r in bound} | {a for r in bound for a in r.attachments}
     documents = [*(r for r in bound if r.type == "document"), *folded]
     originals = {d.location.file for d in documents if _keep_original(d)}
     partial: set[str] = set()
     if request:
+        in_binder = {(r.type, r.id, r.location.file) for r in (*bound, *folded)}
         for r in run.records:
             if r.type == "document" or (r.type, r.id, r.location.file) in in_binder:
                 continue
