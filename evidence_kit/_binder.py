@@ -489,6 +489,7 @@ def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[Any, pikepdf.Object
 
 MAX_FORM_NODES = 20_000  #: form-field nodes walked per source (a hostile field tree cannot stall the build)
 _HIDDEN = 2  #: annotation flag bit 2: Hidden
+_PAGE_TYPES = (pikepdf.Name.Page, pikepdf.Name.Pages)
 
 
 class _Forms:
@@ -513,7 +514,11 @@ class _Forms:
         form = pdf.Root.get("/AcroForm")
         if not isinstance(form, pikepdf.Dictionary) or not isinstance(form.get("/Fields"), pikepdf.Array):
             return
-        roots = [out.copy_foreign(f) for f in form.Fields if isinstance(f, pikepdf.Dictionary) and f.is_indirect]
+        picked: dict[tuple[int, int], pikepdf.Object] = {}
+        for f in list(form.Fields)[:MAX_FORM_NODES]:  # indirect field dictionaries, each once; never a page
+            if isinstance(f, pikepdf.Dictionary) and f.is_indirect and f.get("/Type") not in _PAGE_TYPES:
+                picked.setdefault(f.objgen, f)
+        roots = [out.copy_foreign(f) for f in picked.values()]
         if not roots:
             return
         stem = PurePosixPath(file).stem.replace(".", "_")

@@ -286,3 +286,22 @@ def test_need_appearances_when_a_widget_has_none(tmp_path: Path) -> None:
     build_binder(root, out)
     with pikepdf.open(out) as binder:
         assert binder.Root.AcroForm.get("/NeedAppearances") is True
+
+
+def test_a_hostile_field_list_cannot_touch_the_page_tree(tmp_path: Path) -> None:
+    """/Fields naming a page, or one field twice: the page keeps its place, the field is listed once."""
+    root = tmp_path / "bundle"
+    (root / "forms").mkdir(parents=True)
+    (root / "evidence-kit.toml").write_text(TOML)
+    with pikepdf.open(io.BytesIO(form_pdf(FORMS["forms/CMP-2.pdf"], checked=False))) as pdf:
+        fields = pdf.Root.AcroForm.Fields
+        fields.append(fields[0])
+        fields.append(pdf.pages[0].obj)
+        pdf.save(root / "forms" / "CMP-2.pdf")
+    out = tmp_path / "binder.pdf"
+    build_binder(root, out)
+    with pikepdf.open(out) as binder:
+        (parent,) = binder.Root.AcroForm.Fields
+        kids = [k.objgen for k in parent.Kids]
+        assert len(kids) == len(set(kids)) == 4
+        assert all(p.obj.Parent.get("/Type") == "/Pages" for p in binder.pages)
