@@ -188,13 +188,21 @@ def build_binder(
     Returns the Run, whose report lists every finding and every input's outcome.
 
     Raises:
-        ConfigError: a malformed ``select`` term (checked before anything is read).
+        ConfigError: a malformed ``select`` term (checked before anything is read), or a selection that
+            matches no record (nothing is written).
     """
     from evidence_kit._binder import write_binder
 
     selection = parse_selection(select)
     result = run(bundle, **kwargs)
     chosen = select_records(result, selection) if selection else None
+    if chosen == []:
+        raise ConfigError(
+            f"--select {selection.describe()} matches none of the bundle's {result.report.record_count} records; "
+            "no binder was written.",
+            hint="Check the terms against the report: id: takes the record id (wildcards allowed, id:CMP-2026-*), "
+            "type: a record type name.",
+        )
     sign = None
     if sign_key is not None:
         from evidence_kit._signing import sign_pdf

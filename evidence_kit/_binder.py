@@ -53,7 +53,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import pikepdf
@@ -71,7 +71,7 @@ from evidence_kit._binder_pages import (
 from evidence_kit._io import atomic_write, gc_paused
 from evidence_kit._select import Selection, is_device_field, is_lot_field, record_date, scalars
 from evidence_kit.contracts import DEVICE_LOGS, BinderLog, LogColumn, Section
-from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Severity
+from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Report, Severity, canonical_json
 from evidence_kit.reports import report_to_dict
 
 if TYPE_CHECKING:
@@ -273,6 +273,7 @@ class Entry:
     gen_start: int = 0
     gen_count: int = 0
     first_page: int = 0
+    documents: tuple[Record, ...] = ()  #: ``document`` records of the source PDFs, folded into this one
 
 
 @dataclass
@@ -295,6 +296,14 @@ class Plan:
     type_titles: dict[str, str] = field(default_factory=dict)
     analyses: list[tuple[str, str, pikepdf.Pdf]] = field(default_factory=list)  #: (name, title, pages) after front
     sign: Callable[[bytes], bytes] | None = None  #: signs the saved bytes before the atomic move
+    folded: list[Record] = field(default_factory=list)  #: ``document`` records bound as part of another record
+    embedded: list[Embedded] = field(default_factory=list)  #: the originals embedded (see _embedded_originals)
+    scoped_report: Report | None = None  #: the report a request binder embeds, once made (see _binder_report)
+
+    @property
+    def bound_count(self) -> int:
+        """Return how many of the run's records this binder holds (folded documents included)."""
+        return len(self.entries) + len(self.folded)
 
     def child_title(self, child: Section) -> str:
         """Return a record-type group's title: the record type's registered title, else the profile's."""
@@ -306,8 +315,26 @@ class Plan:
         return _label(self.pages_of.get(target), self.front_count)
 
 
+def _fold_documents(records: Sequence[Record]) -> tuple[list[Record], dict[str, list[Record]]]:
+    """Set apart the ``document`` records of PDFs that other records were read from (a form, embedded JSON).
+
+    Such a PDF is bound once, after the summary of the first record read from it; its document record is not
+    bound a second time as a record of its own. Returns the records to bind and ``{PDF: its document records}``.
+    """
+    owned = {a for r in records if r.type != "document" for a in r.attachments}
+    keep: list[Record] = []
+    folded: dict[str, list[Record]] = {}
+    for r in records:
+        if r.type == "document" and r.location.file in owned:
+            folded.setdefault(r.location.file, []).append(r)
+        else:
+            keep.append(r)
+    return keep, folded
+
+
 def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> Plan:
     report, registry = run.report, run.registry
+    records, folded = _fold_documents(records)
     profile = registry.profiles[report.profile]
     sections = profile.sections(report, RecordSet.of(records), run.config.binder.get("sections", {}))
     findings: dict[tuple[str, str], list[Finding]] = {}
@@ -347,23 +374,29 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
     opened: dict[str, Source] = {}
     not_merged: list[tuple[str, str]] = []
     entries: list[Entry] = []
+    folded_docs = [d for ds in folded.values() for d in ds]
+    embedded_files = _embedded_originals(run, records, folded_docs, selection is not None)
+    by_file: dict[str, list[Embedded]] = {}
+    for emb in embedded_files:
+        by_file.setdefault(emb.file, []).append(emb)
     for i, (sec, child, rec) in enumerate(ordered):
         srcs: list[Source] = []
-        embedded: list[str] = []
+        docs = [d for att in rec.attachments if att not in opened for d in folded.get(att, ())]
+        if docs:  # the folded documents' findings count as this record's (the PDF's pages follow it)
+            mine = findings.setdefault((rec.location.file, rec.id), [])
+            for d in docs:
+                mine.extend(f for f in findings.get((d.location.file, d.id), ()) if f not in mine)
         for att in rec.attachments:
-            if not att.lower().endswith(".pdf"):
-                embedded.append(att)
-            elif att in opened:  # a PDF bound to two records is merged once, after the first
+            # a PDF bound to two records is merged once, after the first; other files are embedded, not merged
+            if not att.lower().endswith(".pdf") or att in opened:
                 continue
-            else:  # opened later, while the summaries render; ingest has already refused the unreadable ones
-                o = outcome.get(att)
-                why = None if o is None or o.bound else f"{o.excluded_by}: {o.reason}"
-                opened[att] = src = Source(att, error=why)
-                srcs.append(src)
-                if why:
-                    not_merged.append((att, why))
-        if not rec.location.file.lower().endswith(".pdf"):
-            embedded.insert(0, rec.location.file)
+            # opened later, while the summaries render; ingest has already refused the unreadable ones
+            o = outcome.get(att)
+            why = None if o is None or o.bound else f"{o.excluded_by}: {o.reason}"
+            opened[att] = src = Source(att, error=why)
+            srcs.append(src)
+            if why:
+                not_merged.append((att, why))
         fs = sorted(
             findings.get((rec.location.file, rec.id), ()),
             key=lambda f: (_SEV_ORDER.get(f.severity.value, 9), f.code, f.location.field or ""),
@@ -398,10 +431,10 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
                 else s.file
                 for s in srcs
             ),
-            embedded=tuple(dict.fromkeys(embedded)),
+            embedded=tuple(_embedded_names(rec, by_file)),
             confidential=rec.data.get("confidential") is True,
         )
-        entries.append(Entry(rec, f"r{i}", sec, child.key, view, srcs))
+        entries.append(Entry(rec, f"r{i}", sec, child.key, view, srcs, documents=tuple(docs)))
     by_id: dict[str, Entry] = {}
     for e in entries:
         by_id.setdefault(e.rec.id, e)
@@ -417,15 +450,18 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
         not_merged,
         appendices=tuple(getattr(profile, "appendices", ())),
         type_titles=type_title,
+        folded=folded_docs,
+        embedded=embedded_files,
     )
 
 
 def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[Any, pikepdf.Object], fonts: pikepdf.Dictionary) -> None:
     """Open every source from bytes (no fd stays open), copy its pages into ``out`` and give them a band.
 
-    Form fields come along: each source's ``/AcroForm /Fields`` join the binder's, so widgets still show.
+    Form fields come along under one parent field per source (see :class:`_Forms`), so every form keeps its own
+    values and appearances.
     """
-    fields: list[pikepdf.Object] = []
+    forms = _Forms()
     for e in plan.entries:
         for src in e.sources:
             if src.error:
@@ -441,16 +477,137 @@ def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[Any, pikepdf.Object
                         _inherit(page.obj)
                         new = out.copy_foreign(page.obj)  # page by page: QPDF nulls pages reached through an array
                         _neutralise(new)
+                        _hide_off_page(new)
                         src.pages.append((new, _band(out, new, shared, fonts)))
-                    form = pdf.Root.get("/AcroForm")
-                    if isinstance(form, pikepdf.Dictionary) and isinstance(form.get("/Fields"), pikepdf.Array):
-                        fields.extend(out.copy_foreign(f) for f in form.Fields if f.is_indirect)
+                    forms.add(out, pdf, src.file)
             except (pikepdf.PdfError, OSError, ValueError) as exc:
                 src.pages.clear()
                 src.error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}".rstrip(": ")
                 plan.not_merged.append((src.file, src.error))
-    if fields:
-        out.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(fields), NeedAppearances=True)
+    forms.install(out)
+
+
+MAX_FORM_NODES = 20_000  #: form-field nodes walked per source (a hostile field tree cannot stall the build)
+_HIDDEN = 2  #: annotation flag bit 2: Hidden
+_PAGE_TYPES = (pikepdf.Name.Page, pikepdf.Name.Pages)
+
+
+class _Forms:
+    """The binder's ``/AcroForm``, gathered source by source.
+
+    Two forms from one template have the same field names; in one ``/AcroForm`` they would be one field with
+    one value, and viewers (PDFium: Chrome, Edge) show that value on both pages. So each source's root fields
+    become the kids of a parent field of their own, whose /T (``src<n>_<file stem>``) makes every fully
+    qualified name unique. The source's /DA (and /Q) go on that parent, where its fields inherit them; its /DR
+    joins the binder's (a resource name two sources define differently keeps the first: appearances do not
+    use /DR). The widgets keep their appearance streams, so /NeedAppearances is set only when a source asked
+    for it or a widget has none. Only dictionaries change: every stream is copied as it is.
+    """
+
+    def __init__(self) -> None:
+        self.parents: list[pikepdf.Object] = []
+        self.resources: dict[str, dict[str, pikepdf.Object]] = {}
+        self.need_appearances = False
+
+    def add(self, out: pikepdf.Pdf, pdf: pikepdf.Pdf, file: str) -> None:
+        """Add the form of source ``pdf`` (already copied page by page into ``out``), if it has one."""
+        form = pdf.Root.get("/AcroForm")
+        if not isinstance(form, pikepdf.Dictionary) or not isinstance(form.get("/Fields"), pikepdf.Array):
+            return
+        picked: dict[tuple[int, int], pikepdf.Object] = {}
+        for f in list(form.Fields)[:MAX_FORM_NODES]:  # indirect field dictionaries, each once; never a page
+            if isinstance(f, pikepdf.Dictionary) and f.is_indirect and f.get("/Type") not in _PAGE_TYPES:
+                picked.setdefault(f.objgen, f)
+        roots = [out.copy_foreign(f) for f in picked.values()]
+        if not roots:
+            return
+        stem = PurePosixPath(file).stem.replace(".", "_")
+        parent = out.make_indirect(
+            pikepdf.Dictionary(T=pikepdf.String(f"src{len(self.parents) + 1}_{stem}"), Kids=pikepdf.Array(roots))
+        )
+        for key in ("/DA", "/Q"):
+            value = form.get(key)
+            if isinstance(value, pikepdf.String | int) and not isinstance(value, bool):
+                parent[key] = pikepdf.String(bytes(value)) if isinstance(value, pikepdf.String) else value
+        for root in roots:
+            root.Parent = parent
+        self.parents.append(parent)
+        asked = form.get("/NeedAppearances")
+        if (isinstance(asked, bool) and asked) or not _widgets_have_appearances(roots):
+            self.need_appearances = True
+        dr = form.get("/DR")
+        if isinstance(dr, pikepdf.Dictionary):
+            copied = out.copy_foreign(dr if dr.is_indirect else pdf.make_indirect(dr))
+            for category, entries in copied.items():
+                if isinstance(entries, pikepdf.Dictionary):
+                    merged = self.resources.setdefault(category, {})
+                    for name, value in entries.items():
+                        merged.setdefault(name, value)
+
+    def install(self, out: pikepdf.Pdf) -> None:
+        """Set the binder's ``/AcroForm`` (nothing when no source had a form)."""
+        if not self.parents:
+            return
+        form = pikepdf.Dictionary(Fields=pikepdf.Array(self.parents))
+        if self.resources:
+            form.DR = pikepdf.Dictionary(
+                {
+                    cat: pikepdf.Dictionary(dict(sorted(entries.items())))
+                    for cat, entries in sorted(self.resources.items())
+                }
+            )
+        if self.need_appearances:
+            form.NeedAppearances = True
+        out.Root.AcroForm = form
+
+
+def _widgets_have_appearances(roots: Sequence[pikepdf.Object]) -> bool:
+    """Whether every widget under the field ``roots`` has a normal appearance (/AP /N)."""
+    stack, seen, walked = list(roots), set(), 0
+    while stack and walked < MAX_FORM_NODES:
+        node = stack.pop()
+        if not isinstance(node, pikepdf.Dictionary):
+            continue
+        if node.is_indirect:
+            if node.objgen in seen:
+                continue
+            seen.add(node.objgen)
+        walked += 1
+        kids = node.get("/Kids")
+        if isinstance(kids, pikepdf.Array) and len(kids):
+            stack.extend(kids)
+            continue
+        ap = node.get("/AP")
+        if not (isinstance(ap, pikepdf.Dictionary) and "/N" in ap):
+            return False
+    return True
+
+
+def _hide_off_page(page: pikepdf.Object) -> None:
+    """Hide the annotations that lie wholly outside a source page's visible box.
+
+    They were never visible in the original; the stamp band grows the page, and would show them.
+    """
+    annots = page.get("/Annots")
+    if not isinstance(annots, pikepdf.Array):
+        return
+    try:
+        media = _floats(page.MediaBox)
+        box = _floats(page.CropBox) if "/CropBox" in page else media
+    except (TypeError, ValueError, IndexError, AttributeError):
+        return
+    llx, lly = max(min(box[0], box[2]), min(media[0], media[2])), max(min(box[1], box[3]), min(media[1], media[3]))
+    urx, ury = min(max(box[0], box[2]), max(media[0], media[2])), min(max(box[1], box[3]), max(media[1], media[3]))
+    for annot in list(annots)[:MAX_FORM_NODES]:
+        if not isinstance(annot, pikepdf.Dictionary) or not isinstance(annot.get("/Rect"), pikepdf.Array):
+            continue
+        try:
+            x1, y1, x2, y2 = _floats(annot.Rect)
+            flags = int(annot.get("/F", 0))
+        except (TypeError, ValueError, IndexError):
+            continue
+        if max(x1, x2) <= llx or min(x1, x2) >= urx or max(y1, y2) <= lly or min(y1, y2) >= ury:
+            annot.F = flags | _HIDDEN
 
 
 _ACTIVE = (pikepdf.Name.JavaScript, pikepdf.Name.Launch, pikepdf.Name.ImportData, pikepdf.Name.SubmitForm)
@@ -514,13 +671,40 @@ def _run_job(i: int) -> Any:
 def _full_view(e: Entry) -> RecordView:
     """Return the entry's summary view with what costs most to gather: every field, the signatures, the digest."""
     data = e.rec.data
-    return replace(
-        e.view, fields=tuple(flatten(data)), signatures=tuple(signatures(data)), record_sha256=e.rec.digest()
-    )
+    signed = [*signatures(data), *(s for d in e.documents for s in signatures(d.data, f"{d.location.file}"))]
+    return replace(e.view, fields=tuple(flatten(data)), signatures=tuple(signed), record_sha256=e.rec.digest())
 
 
 def _render_chunk(entries: Sequence[Entry]) -> tuple[bytes, list[int], list[Link]]:
     return render_records("Record summaries", [_full_view(e) for e in entries])
+
+
+def _bound_keys(plan: Plan) -> set[tuple[str, str]]:
+    """Return (file, record id) of every record the binder holds, folded documents included."""
+    return {(r.location.file, r.id) for r in (*(e.rec for e in plan.entries), *plan.folded)}
+
+
+def _binder_report(plan: Plan) -> Report:
+    """Return the report the binder embeds: the run's; in a request binder, only what concerns its records.
+
+    That is the findings on the bound records and their digests, with ``record_count`` the number of bound
+    records and no baseline comparison (which names records and findings of the whole bundle). The inputs
+    list stays whole: it names files and their SHA-256, as the manifest does.
+    """
+    report = plan.run.report
+    if plan.selection is None:
+        return report
+    if plan.scoped_report is None:
+        keys = _bound_keys(plan)
+        bound = {(r.type, r.id, r.location.file) for r in (*(e.rec for e in plan.entries), *plan.folded)}
+        plan.scoped_report = replace(
+            report,
+            findings=tuple(f for f in report.findings if (f.location.file, f.location.record) in keys),
+            record_count=plan.bound_count,
+            records=[d for d in report.records if (d.type, d.id, d.file) in bound],
+            baseline=None,
+        )
+    return plan.scoped_report
 
 
 def _report_json(report: Any) -> tuple[bytes, bytes]:
@@ -546,7 +730,7 @@ def _render_parallel(
     """
     global _JOBS, _CLAIMS
     _JOBS = [
-        functools.partial(_report_json, plan.run.report),
+        functools.partial(_report_json, _binder_report(plan)),
         functools.partial(_render_manifest, plan),
         functools.partial(_index, plan),
         *(functools.partial(_render_chunk, plan.entries[i : i + CHUNK]) for i in range(0, len(plan.entries), CHUNK)),
@@ -682,6 +866,12 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
             size=10,
             rgb=(0.05, 0.25, 0.65),
         )
+        w.text(
+            f"It holds {plan.bound_count} of the bundle's {report.record_count} records; its findings, embedded "
+            "data and embedded report concern these records only.",
+            size=9,
+            rgb=(0.05, 0.25, 0.65),
+        )
     w.gap(14)
     profile = run.registry.profiles[report.profile]
     w.table(
@@ -698,7 +888,7 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
                 ("Generated (as of)", report.as_of),
                 ("Tool", f"evidence-kit {report.tool_version}"),
                 ("Bundle digest (SHA-256)", plan.digest),
-                ("Records bound", f"{len(plan.entries)} of {report.record_count}"),
+                ("Records bound", f"{plan.bound_count} of {report.record_count}"),
                 ("Input files", f"{len(report.inputs)} ({sum(1 for o in report.inputs if not o.bound)} not bound)"),
                 ("Pages", str(plan.total or 0)),
             )
@@ -717,23 +907,33 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
     # readiness summary
     w.new_page(anchor="readiness")
     w.heading("Readiness summary")
-    counts = report.counts()
+    scope = _binder_report(plan)  # a request binder's: the findings on its records only
+    counts = scope.counts()
     bound_keys = {(e.rec.location.file, e.rec.id) for e in plan.entries}
-    w.table(
-        [Column("Severity", 120), Column("All findings", 120), Column("On records in this binder", 160)],
-        [
-            Row(
-                (
-                    s.value.capitalize(),
-                    str(counts[s.value]),
-                    str(sum(1 for k in bound_keys for f in plan.findings.get(k, ()) if f.severity is s)),
-                ),
-                flag=s.value,
-            )
-            for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
-        ],
-        size=9,
-    )
+    severities = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+    if plan.selection is not None:
+        w.text(f"Findings on the {plan.bound_count} records of this request binder.", size=9)
+        w.table(
+            [Column("Severity", 120), Column("On the selected records", 160)],
+            [Row((s.value.capitalize(), str(counts[s.value])), flag=s.value) for s in severities],
+            size=9,
+        )
+    else:
+        w.table(
+            [Column("Severity", 120), Column("All findings", 120), Column("On records in this binder", 160)],
+            [
+                Row(
+                    (
+                        s.value.capitalize(),
+                        str(counts[s.value]),
+                        str(sum(1 for k in bound_keys for f in plan.findings.get(k, ()) if f.severity is s)),
+                    ),
+                    flag=s.value,
+                )
+                for s in severities
+            ],
+            size=9,
+        )
     per = _section_findings(plan)
     w.heading("By section", size=11)
     rows = []
@@ -762,7 +962,7 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
     w.text("ATTENTION: the section holds records with errors or warnings. PASS: none.", size=7, rgb=(0.3, 0.3, 0.3))
     w.gap(6)
     top = sorted(
-        (f for f in report.findings if f.severity is not Severity.INFO),
+        (f for f in scope.findings if f.severity is not Severity.INFO),
         key=lambda f: (_SEV_ORDER[f.severity.value], f.code, f.location.sort_key()),
     )[:15]
     w.heading(f"Top findings ({len(top)} of {counts['error'] + counts['warning']} errors and warnings)", size=11)
@@ -795,7 +995,7 @@ def _render_front(plan: Plan, *, dry: bool = False) -> tuple[bytes, int, list[Li
     rows = [Row((o.file, o.excluded_by or "–", o.reason or "–"), flag="warning") for o in excluded]
     rows += [Row((f, "source PDF not merged", why), flag="error") for f, why in plan.not_merged]
     if plan.selection:
-        left_out = report.record_count - len(plan.entries)
+        left_out = report.record_count - plan.bound_count
         rows.append(Row((f"{left_out} record(s)", "not selected", f"Not selected by {plan.selection.describe()}.")))
     w.table(
         [Column("Input", 190), Column("Why", 110), Column("Reason", 204)],
@@ -1288,6 +1488,8 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
     for e in plan.entries:
         e.first_page = page
         plan.pages_of[e.key] = page
+        if any(src.pages for src in e.sources):
+            plan.pages_of[f"{e.key}:src"] = page + e.gen_count
         plan.pages_of.setdefault(f"t:{e.type_key}", page)
         if e.section.key not in seen_sec:
             seen_sec.add(e.section.key)
@@ -1512,22 +1714,23 @@ def _attach_and_save(
 ) -> None:
     run, config, report = plan.run, plan.run.config, plan.run.report
     when = _pdf_date(config.as_of)
-    wanted = {e.rec.location.file for e in plan.entries} | {a for e in plan.entries for a in e.rec.attachments}
-    originals = {e.rec.location.file for e in plan.entries if e.rec.type == "document" and _keep_original(e.rec)}
-    for o in report.inputs:
-        if o.bound and o.file in wanted and (not o.file.lower().endswith(".pdf") or o.file in originals):
-            raw = (config.bundle / o.file).read_bytes()
-            out.attachments[o.file] = _attachment(
-                out,
-                raw,
-                zlib.compress(raw),
-                filename=o.file,
-                description=f"Original export, SHA-256 {o.sha256}",
-                mime_type=_mime(o.file),
-                creation_date=when,
-                mod_date=when,
-            )
+    embedded = plan.embedded
+    for emb in embedded:
+        raw = emb.data if emb.data is not None else (config.bundle / emb.file).read_bytes()
+        out.attachments[emb.name] = _attachment(
+            out,
+            raw,
+            zlib.compress(raw),
+            filename=emb.name,
+            description=emb.description,
+            mime_type=_mime(emb.name),
+            creation_date=when,
+            mod_date=when,
+        )
     sealed = manifest(run, [e.rec for e in plan.entries], record_digests)
+    sealed["attachments"] = [
+        {"name": emb.name, "file": emb.file, "record": emb.record, "sha256": emb.sha256} for emb in embedded
+    ]
     sealed["binder"] = layout
     sealed_json = json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode()
     for name, (data, packed), desc in (
@@ -1536,7 +1739,13 @@ def _attach_and_save(
             (sealed_json, zlib.compress(sealed_json)),
             "SHA-256 of every input file and every record",
         ),
-        ("evidence-kit-report.json", report_json, "The validation report"),
+        (
+            "evidence-kit-report.json",
+            report_json,
+            "The validation report"
+            if plan.selection is None
+            else f"The validation report, limited to the {plan.bound_count} records of this request binder",
+        ),
     ):
         out.attachments[name] = _attachment(
             out,
@@ -1567,6 +1776,88 @@ def _attach_and_save(
             buf = io.BytesIO()
             _save(out, buf)
             fh.write(plan.sign(buf.getvalue()))
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """One original embedded in the binder: a whole input file, or one record's data taken out of it."""
+
+    name: str  #: the attachment's name: the bundle path flattened (no '/': ``pdfdetach -saveall`` writes it as is)
+    file: str  #: the bundle path it comes from
+    record: str | None  #: the record's id, for one record's data (its canonical JSON); None for the whole file
+    sha256: str  #: SHA-256 of the embedded bytes (the input's, or the record's digest)
+    description: str
+    data: bytes | None = None  #: the bytes, for a record's data; None: read the file when embedding
+
+
+def attachment_name(path: str, taken: set[str]) -> str:
+    """Return a flat, unused attachment name for ``path``: each '/' becomes '_' (``a/b.json`` → ``a_b.json``).
+
+    Characters other than letters, digits, '.', '_', '-' and '#' become '_'; a name already in ``taken``
+    gets ``~2``, ``~3`` … before its extension. The name is added to ``taken``.
+    """
+    flat = "".join(c if c.isascii() and (c.isalnum() or c in "._-#") else "_" for c in path).lstrip(".") or "file"
+    stem, dot, ext = flat.rpartition(".")
+    if not dot or not stem:
+        stem, ext = flat, ""
+    name, n = flat, 1
+    while name in taken:
+        n += 1
+        name = f"{stem}~{n}.{ext}" if ext else f"{stem}~{n}"
+    taken.add(name)
+    return name
+
+
+def _embedded_originals(run: Run, bound: Sequence[Record], folded: Sequence[Record], request: bool) -> list[Embedded]:
+    """Return what the binder embeds of its inputs, so that it discloses no record it does not hold.
+
+    ``bound`` are the records bound (``folded``: the documents bound within them); ``request``: a request binder.
+    An input file that records were read from is embedded whole when every record read from it (``document``
+    records aside: they describe the file itself) is in the binder, always so in a full binder. Otherwise, in a
+    request binder, each bound record read from it is embedded alone, as ``<file>#<record id>.json`` holding the
+    record's canonical JSON, whose SHA-256 is the record's digest in the manifest. Source PDFs are merged as
+    pages; their bytes are embedded only when the merged copy had to be altered (see :func:`_keep_original`).
+    """
+    wanted = {r.location.file for r in bound} | {a for r in bound for a in r.attachments}
+    documents = [*(r for r in bound if r.type == "document"), *folded]
+    originals = {d.location.file for d in documents if _keep_original(d)}
+    partial: set[str] = set()
+    if request:
+        in_binder = {(r.type, r.id, r.location.file) for r in (*bound, *folded)}
+        for r in run.records:
+            if r.type == "document" or (r.type, r.id, r.location.file) in in_binder:
+                continue
+            partial.add(r.location.file)
+            partial.update(r.attachments)
+    taken = {"evidence-kit-manifest.json", "evidence-kit-report.json"}
+    out: list[Embedded] = []
+    for o in run.report.inputs:
+        if not (o.bound and o.file in wanted and (not o.file.lower().endswith(".pdf") or o.file in originals)):
+            continue
+        if o.file not in partial:
+            name = attachment_name(o.file, taken)
+            out.append(Embedded(name, o.file, None, o.sha256, f"Original {o.file}, SHA-256 {o.sha256}"))
+            continue
+        for rec in bound:
+            if rec.location.file != o.file:
+                continue
+            name = attachment_name(f"{o.file}#{rec.id}.json", taken)
+            data = canonical_json(rec.data).encode("utf-8", "surrogatepass")
+            digest = hashlib.sha256(data).hexdigest()  # = rec.digest()
+            where = f"{o.file} ({rec.location})" if str(rec.location) != o.file else o.file
+            desc = f"Record {rec.id} as read from {where}: canonical JSON, SHA-256 {digest}"
+            out.append(Embedded(name, o.file, rec.id, digest, desc, data))
+    return out
+
+
+def _embedded_names(rec: Record, by_file: Mapping[str, Sequence[Embedded]]) -> list[str]:
+    """Return the names under which the binder embeds ``rec``'s data: its file whole, or its own extract."""
+    return [
+        emb.name
+        for f in dict.fromkeys((rec.location.file, *rec.attachments))
+        for emb in by_file.get(f, ())
+        if emb.record is None or (emb.record == rec.id and f == rec.location.file)
+    ]
 
 
 def _attachment(out: pikepdf.Pdf, data: bytes, packed: bytes, **kwargs: Any) -> pikepdf.AttachedFileSpec:
@@ -1737,14 +2028,8 @@ def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], li
                 Problem("incremental update", f"the file has {revisions} revisions (changes appended after the build)")
             )
         inputs = {i["file"]: i["sha256"] for i in sealed["inputs"]}
-        for name, spec in pdf.attachments.items():
-            if name in inputs:
-                got = hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
-                if got != inputs[name]:
-                    problems.append(Problem("attachment altered", f"embedded original {name}: SHA-256 {got}"))
-        facts.append(
-            f"pages: {now['page_count']}, embedded originals checked: {sum(1 for n in pdf.attachments if n in inputs)}"
-        )
+        checked = _check_attachments(pdf, sealed, inputs, problems)
+        facts.append(f"pages: {now['page_count']}, embedded originals checked: {checked}")
     if bundle is not None:
         seen: set[str] = set()
         for rel, full in walk_bundle(bundle):
@@ -1759,6 +2044,35 @@ def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], li
             problems.append(Problem("source missing", f"{rel} is in the manifest but no longer in the bundle"))
         facts.append(f"bundle: {len(seen)} files checked against the manifest")
     return facts, problems
+
+
+def _check_attachments(
+    pdf: pikepdf.Pdf, sealed: Mapping[str, Any], inputs: Mapping[str, str], problems: list[Problem]
+) -> int:
+    """Check every embedded original against the manifest's SHA-256; return how many were checked.
+
+    The manifest maps each attachment name to the file (or one record of it) and its SHA-256; binders built
+    before it had that list named their attachments by the bundle path (``inputs``).
+    """
+    listed = sealed.get("attachments")
+    if isinstance(listed, list):
+        expected = {a["name"]: (a["sha256"], a["file"] + (f" (record {a['record']})" if a.get("record") else ""))
+                    for a in listed if isinstance(a, dict) and {"name", "sha256", "file"} <= a.keys()}  # fmt: skip
+    else:
+        expected = {name: (sha, name) for name, sha in inputs.items()}
+    present = dict(pdf.attachments.items())
+    checked = 0
+    for name, (want, what) in expected.items():
+        spec = present.get(name)
+        if spec is None:
+            if isinstance(listed, list):
+                problems.append(Problem("attachment missing", f"embedded original {name} ({what}) is gone"))
+            continue
+        checked += 1
+        got = hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
+        if got != want:
+            problems.append(Problem("attachment altered", f"embedded original {name} ({what}): SHA-256 {got}"))
+    return checked
 
 
 def _mime(name: str) -> str:

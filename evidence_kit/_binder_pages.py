@@ -389,7 +389,8 @@ def render_record(w: PageWriter, v: RecordView) -> None:
     w.text(f"SHA-256 of source file: {v.file_sha256}", size=7)
     w.text(f"SHA-256 of record (canonical JSON): {v.record_sha256}", size=7)
     if v.sources:
-        w.text("Source pages that follow: " + "; ".join(v.sources), size=8)
+        # links to the first source page (``<key>:src``; the binder drops the link when none was merged)
+        w.text("Source pages that follow: " + "; ".join(v.sources), size=8, target=f"{v.key}:src")
     if v.embedded:
         w.text("Original export embedded in this PDF as: " + "; ".join(v.embedded), size=8)
     w.gap(6)

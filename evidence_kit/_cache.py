@@ -73,7 +73,9 @@ from evidence_kit.model import (
     canonical_json,
 )
 
-CACHE_FORMAT = "4"  #: 4: digests as report lines; 3: orjson entries, record-rule entries, records carry their page text
+#: 5: records read from a PDF carry it as attachment; 4: digests as report lines; 3: orjson entries, record-rule
+#: entries, records carry their page text
+CACHE_FORMAT = "5"
 #: orjson options for plain JSON data only: a date-time or a dataclass raises instead of turning into a string or
 #: an object, so records never come back from the cache or a worker with another value than a serial run reads
 PLAIN_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS

@@ -41,13 +41,27 @@ def code_selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bo
 
 
 def duplicate_ids(records: RecordSet) -> list[Finding]:
-    """Return one ``records.duplicate-id`` finding per record whose id another record also uses."""
+    """Return one ``records.duplicate-id`` finding per record whose id another record also uses.
+
+    The ``document`` record of a PDF does not count against a record read from that same PDF (a form
+    ``CMP-9.pdf`` whose fields make complaint CMP-9): both describe one file, and the binder binds them as one.
+    """
     meta = CORE_CODES["records.duplicate-id"]
     out = []
     seen: set[str] = set()
     for rec in records:
-        twins = records.all_with_id(rec.id)
-        if len(twins) < 2 or rec.id in seen:
+        same_id = records.all_with_id(rec.id)
+        if len(same_id) < 2 or rec.id in seen:
+            continue
+        twins = [
+            t
+            for t in same_id
+            if not (
+                t.type == "document"
+                and any(o.type != "document" and o.location.file == t.location.file for o in same_id)
+            )
+        ]
+        if len(twins) < 2:
             continue
         seen.add(rec.id)
         places = ", ".join(str(t.location) for t in twins)

@@ -7,7 +7,9 @@ Grammar (each ``--select`` takes one ``KEY:VALUE`` term; the key is case-insensi
     device:LVP-200       text found (case-insensitive) in a device field: any field whose name contains
                          "device", "udi", "model" or "product", or is "di"/"gtin" — so a UDI-DI such as
                          device:00812345000011 matches the UDI (01)00812345000011(17)…
-    lot:L2511            a lot/batch field equal to the value (case-insensitive), or a UDI whose (10) lot is it
+    lot:L2511            a lot/batch field equal to the value (case-insensitive), or a UDI whose (10) lot is it;
+                         a ``document`` (a PDF) whose file name, title or page text names the lot as a word
+                         (a certificate of conformance ``A24-1001_certificate_of_conformance.pdf``)
     from:2026-01-01      the record's date (its type's date field) on or after this date
     to:2026-03-31        the record's date on or before this date
 
@@ -106,7 +108,15 @@ def _match(key: str, values: tuple[str, ...], rec: Record, date_field: str | Non
                 return True
             if "udi" in name.lower() and any(m.lower() in wanted for m in _LOT_IN_UDI.findall(text)):
                 return True
-    return False
+    return key == "lot" and rec.type == "document" and _names_lot(rec, values)
+
+
+def _names_lot(rec: Record, lots: tuple[str, ...]) -> bool:
+    """Whether a document's file name, title or page text names one of ``lots`` as a whole word."""
+    pattern = re.compile("|".join(rf"(?<![0-9A-Za-z]){re.escape(lot)}(?![0-9A-Za-z])" for lot in lots), re.IGNORECASE)
+    title = rec.data.get("title")
+    places = (rec.location.file.rsplit("/", 1)[-1], title if isinstance(title, str) else "", *rec.text)
+    return any(pattern.search(text) for text in places if text)
 
 
 def parse_selection(exprs: Sequence[str]) -> Selection:

@@ -490,11 +490,15 @@ def test_index_citations_point_to_pages_that_show_them(built: tuple[Path, Path],
 def test_attachments_and_xmp(built: tuple[Path, Path], qjson: dict[str, Any]) -> None:
     root, out = built
     names = set(qjson["attachments"])
-    assert {"exports/complaints.json", "exports/capas.json", "evidence-kit-manifest.json"} <= names
-    original = sh("qpdf", "--show-attachment=exports/complaints.json", str(out))
+    # names are flat ('/' -> '_': pdfdetach -saveall writes them as they are); the manifest maps them to files
+    assert {"exports_complaints.json", "exports_capas.json", "evidence-kit-manifest.json"} <= names
+    original = sh("qpdf", "--show-attachment=exports_complaints.json", str(out))
     assert original == (root / "exports" / "complaints.json").read_text()
     manifest = json.loads(sh("qpdf", "--show-attachment=evidence-kit-manifest.json", str(out)))
     assert {r["id"] for r in manifest["records"]} >= {"CMP-1", "CMP-2", "CAPA-1", "NC-7", "LI-3", "SOP-9"}
+    assert {a["name"]: a["file"] for a in manifest["attachments"]}[
+        "exports_complaints.json"
+    ] == "exports/complaints.json"
     tool("pdfinfo")
     meta = sh("pdfinfo", "-meta", str(out))
     assert f"bundle-sha256:{manifest['bundle_digest']}" in meta

@@ -117,7 +117,7 @@ def test_whole_corpus_repairs_and_active_content_are_named(corpus_run: tuple[Pat
         assert "binder.active-content" in by_file[file], file
     assert "binder.active-content" not in by_file["pdf/samplefiles_google-doc.pdf"]
     with pikepdf.open(out) as pdf:
-        assert "pdf/pdfjs_doc_actions_js.pdf" in pdf.attachments  # the original bytes, unchanged
+        assert "pdf_pdfjs_doc_actions_js.pdf" in pdf.attachments  # the original bytes, unchanged (flat name)
         assert "/OpenAction" not in pdf.Root and "/JavaScript" not in pdf.Root.get("/Names", {})
         assert "/XFA" not in pdf.Root.get("/AcroForm", {})
         for page in pdf.pages:

@@ -27,7 +27,7 @@ def _bundle(make_bundle):
 
 
 def _entries(cache: Path) -> list[Path]:
-    """The per-file ingest entries (record-rule entries live apart, under v4/rules/)."""
+    """The per-file ingest entries (record-rule entries live apart, under v5/rules/)."""
     return sorted(p for p in cache.rglob("*.json") if "rules" not in p.relative_to(cache).parts)
 
 

@@ -16,6 +16,10 @@ For every PDF the source reads (pikepdf; pdfium, via pypdfium2, for the page tex
   under the safe-parsing policy; their ``record_type`` key or the entry's record type decides the
   type).
 
+Records read from a PDF (its form or an embedded attachment) carry the PDF as their attachment, so the
+binder puts its pages right after their summary; the ``document`` record of that PDF is then not bound
+a second time (the binder folds it into the record, see :mod:`evidence_kit._binder`).
+
 A PDF with no structured content still becomes a ``document`` record bound into the binder. A PDF
 that cannot be opened (damaged beyond repair, or needing a password) is excluded with the reason.
 
@@ -343,7 +347,12 @@ class PdfReader:
         if form and ctx.options.get("mapping"):
             builder = RecordBuilder(ctx, lambda _rec, sel: sel)
             yield from builder.build(
-                form, lambda sel: form.get(sel, MISSING), page=1, path="AcroForm", fallback_id=f"{rid}-form"
+                form,
+                lambda sel: form.get(sel, MISSING),
+                page=1,
+                path="AcroForm",
+                fallback_id=f"{rid}-form",
+                attachments=(ctx.file,),
             )
         yield from embedded
         yield ctx.record("document", rid, doc, page=1, attachments=(ctx.file,), text=pages_text)
@@ -477,4 +486,6 @@ class PdfReader:
                     "ingest.malformed", f"{ctx.file}: attachment {where!r} is not an object (a record).", path=where
                 )
                 continue
-            yield from builder.build(value, None, path=f"attachment {where}", record_type=ctx.record_type)
+            yield from builder.build(
+                value, None, path=f"attachment {where}", record_type=ctx.record_type, attachments=(ctx.file,)
+            )
