@@ -71,7 +71,7 @@ from evidence_kit._binder_pages import (
 from evidence_kit._io import atomic_write, gc_paused
 from evidence_kit._select import Selection, is_device_field, is_lot_field, record_date, scalars
 from evidence_kit.contracts import Section
-from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Severity
+from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Severity, _release_text
 from evidence_kit.reports import report_to_dict
 
 if TYPE_CHECKING:
@@ -1174,6 +1174,7 @@ def write_binder(
     workers: int = 2,
     analyses: bool = True,
     sign: Callable[[bytes], bytes] | None = None,
+    release_text: bool = False,
 ) -> None:
     """Render and assemble the binder for ``run`` (only ``records`` when given) and write it atomically.
 
@@ -1187,6 +1188,9 @@ def write_binder(
         analyses: Include the profile's analyses (``evidence-kit gap`` pages) after the front matter.
         sign: Turns the finished PDF's bytes into signed bytes (see :mod:`._signing`); applied before the
             atomic move, so no unsigned binder ever sits at ``output``.
+        release_text: Drop the page texts of every record of ``run`` (``Record.text`` becomes ``()``) once
+            the analyses have read them, so their memory serves the build. For a caller that is the run's
+            last user of page texts, as ``build`` is; the binder itself never reads them, so it is the same.
     """
     gc.freeze()  # the run's objects stay alive throughout: keep the forked renderer's collector from rescanning them
     _mark("start")
@@ -1202,6 +1206,8 @@ def write_binder(
 
                 plan.analyses = [(n, t, pikepdf.open(io.BytesIO(b))) for n, t, b in analysis_pages(run)]
                 _mark("analyses (gap map, readiness)")
+            if release_text:  # the analyses were their last reader
+                _release_text(run.records)
             _build(plan, output, workers)
             _mark("release")
     finally:

@@ -533,3 +533,25 @@ def test_foia_notice_on_every_page_when_asked(built: tuple[Path, Path], tmp_path
     assert all("FOIA exemption (b)(4) requested" in t for t in texts)
     assert all(CONFIDENTIAL in t for t in texts if t.strip().splitlines()[-1].endswith("CMP-2"))
     assert FOIA_NOTICE.split(" —")[0] in texts[0]
+
+
+def test_release_text_frees_page_texts_and_keeps_the_binder(
+    built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evidence_kit._api import run
+    from evidence_kit._binder import write_binder
+
+    root, first = built
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764504000")
+    result = run(root, pm=_pm())
+    sop = next(r for r in result.records if r.location.file == "sops/SOP-9.pdf")
+    assert "SOP-9 portrait page" in sop.text[0]  # the gap analysis reads these while the binder is built
+    kept, released = tmp_path / "kept.pdf", tmp_path / "released.pdf"
+    write_binder(result, kept)
+    assert sop.text and kept.read_bytes() == first.read_bytes()  # build_binder releases them: same binder
+    write_binder(result, released, release_text=True)
+    assert released.read_bytes() == first.read_bytes()
+    assert all(r.text == () for r in result.records)
+    assert sop.digest() == next(r for r in result.records if r.id == sop.id).digest()
+    again = build_binder(root, tmp_path / "again.pdf", pm=_pm())
+    assert all(r.text == () for r in again.records)  # documented: the returned run has no page texts left
