@@ -48,13 +48,14 @@ import json
 import logging
 import mmap
 import multiprocessing as mp
+import re
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pikepdf
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -523,11 +524,23 @@ def _render_chunk(entries: Sequence[Entry]) -> tuple[bytes, list[int], list[Link
     return render_records("Record summaries", [_full_view(e) for e in entries])
 
 
-def _report_json(report: Any) -> tuple[bytes, bytes]:
-    """Return the report as compact JSON, and Flate-compressed (it is embedded as evidence-kit-report.json)."""
+class Packed(NamedTuple):
+    """A file to embed, as the binder keeps it until the save: its size, MD5 and Flate compression."""
+
+    size: int
+    md5: bytes
+    data: bytes  #: the Flate-compressed bytes
+
+
+def _pack(data: bytes) -> Packed:
+    """Return what embedding ``data`` needs (:func:`_attachment`), so ``data`` itself need not be kept."""
+    return Packed(len(data), hashlib.md5(data, usedforsecurity=False).digest(), zlib.compress(data))
+
+
+def _report_json(report: Any) -> Packed:
+    """Return the report as compact JSON, packed for embedding as evidence-kit-report.json."""
     # compact: the indented encoder is pure Python and costs seconds on big reports
-    data = json.dumps(report_to_dict(report), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    return data, zlib.compress(data)
+    return _pack(json.dumps(report_to_dict(report), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def _render_parallel(
@@ -1492,7 +1505,7 @@ def _attach_and_save(
     out: pikepdf.Pdf,
     output: Path,
     layout: dict[str, Any],
-    report_json: tuple[bytes, bytes],
+    report_json: Packed,
     record_digests: Sequence[str],
 ) -> None:
     run, config, report = plan.run, plan.run.config, plan.run.report
@@ -1501,11 +1514,9 @@ def _attach_and_save(
     originals = {e.rec.location.file for e in plan.entries if e.rec.type == "document" and _keep_original(e.rec)}
     for o in report.inputs:
         if o.bound and o.file in wanted and (not o.file.lower().endswith(".pdf") or o.file in originals):
-            raw = (config.bundle / o.file).read_bytes()
             out.attachments[o.file] = _attachment(
                 out,
-                raw,
-                zlib.compress(raw),
+                _pack((config.bundle / o.file).read_bytes()),
                 filename=o.file,
                 description=f"Original export, SHA-256 {o.sha256}",
                 mime_type=_mime(o.file),
@@ -1514,18 +1525,14 @@ def _attach_and_save(
             )
     sealed = manifest(run, [e.rec for e in plan.entries], record_digests)
     sealed["binder"] = layout
-    sealed_json = json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode()
-    for name, (data, packed), desc in (
-        (
-            "evidence-kit-manifest.json",
-            (sealed_json, zlib.compress(sealed_json)),
-            "SHA-256 of every input file and every record",
-        ),
+    sealed_json = _pack(json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode())
+    del sealed
+    for name, packed, desc in (
+        ("evidence-kit-manifest.json", sealed_json, "SHA-256 of every input file and every record"),
         ("evidence-kit-report.json", report_json, "The validation report"),
     ):
         out.attachments[name] = _attachment(
             out,
-            data,
             packed,
             filename=name,
             mime_type="application/json",
@@ -1538,13 +1545,9 @@ def _attach_and_save(
     out.docinfo["/Producer"] = f"evidence-kit {report.tool_version}"
     out.docinfo["/CreationDate"] = when
     out.docinfo["/ModDate"] = when
-    with out.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-        meta["dc:title"] = title
-        meta["dc:description"] = f"Bundle SHA-256 {plan.digest}"
-        meta["xmp:CreateDate"] = config.as_of.isoformat()
-        meta["xmp:ModifyDate"] = config.as_of.isoformat()
-        meta["pdf:Producer"] = f"evidence-kit {report.tool_version}"
-        meta["pdf:Keywords"] = f"evidence-kit bundle-sha256:{plan.digest}"
+    xmp = out.make_stream(_xmp(title, plan.digest, config.as_of, f"evidence-kit {report.tool_version}"))
+    xmp.Type, xmp.Subtype = pikepdf.Name.Metadata, pikepdf.Name.XML
+    out.Root.Metadata = xmp
     with atomic_write(output) as fh:
         if plan.sign is None:
             _save(out, fh)
@@ -1554,10 +1557,63 @@ def _attach_and_save(
             fh.write(plan.sign(buf.getvalue()))
 
 
-def _attachment(out: pikepdf.Pdf, data: bytes, packed: bytes, **kwargs: Any) -> pikepdf.AttachedFileSpec:
-    """Return an embedded file of ``data``, stored as ``packed``: its Flate compression (``_save`` compresses none)."""
-    spec = pikepdf.AttachedFileSpec(out, data, **kwargs)
-    spec.obj.EF.F.write(packed, filter=_FLATE)  # /Params keep the size and MD5 of ``data``
+#: Characters XML 1.0 cannot hold (pikepdf's metadata writer drops them too)
+_XML_ILLEGAL = re.compile(r"[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_XMP_HEAD = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="pikepdf">\n'
+    ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+    ' <rdf:Description rdf:about="">'
+)
+_XMP_TAIL = '</rdf:Description></rdf:RDF>\n</x:xmpmeta>\n\n<?xpacket end="w"?>\n'
+
+
+def _xml_text(text: str) -> str:
+    """Return ``text`` as XML character data, escaped as lxml writes it."""
+    text = _XML_ILLEGAL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\r", "&#13;")
+
+
+def _xmp(title: str, digest: str, when: dt.datetime, producer: str) -> bytes:
+    """Return the binder's XMP packet: title, bundle digest, dates and producer.
+
+    Written from a template, byte for byte what pikepdf's ``open_metadata`` writes for the same values
+    (a test holds the two together), without building an lxml tree for it (and importing lxml: ~7 MiB).
+    """
+    dc, xmp, pdf = (
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"',
+        'xmlns:xmp="http://ns.adobe.com/xap/1.0/"',
+        'xmlns:pdf="http://ns.adobe.com/pdf/1.3/"',
+    )
+
+    def alt(name: str, value: str) -> str:  # a language alternative with its one x-default entry
+        item = f'<rdf:li xml:lang="x-default">{_xml_text(value)}</rdf:li>'
+        return f"<dc:{name} {dc}><rdf:Alt>{item}</rdf:Alt></dc:{name}>"
+
+    date = _xml_text(when.isoformat())
+    return (
+        _XMP_HEAD
+        + alt("title", title)
+        + alt("description", f"Bundle SHA-256 {digest}")
+        + f"<xmp:CreateDate {xmp}>{date}</xmp:CreateDate><xmp:ModifyDate {xmp}>{date}</xmp:ModifyDate>"
+        + f"<pdf:Producer {pdf}>{_xml_text(producer)}</pdf:Producer>"
+        + f"<pdf:Keywords {pdf}>{_xml_text(f'evidence-kit bundle-sha256:{digest}')}</pdf:Keywords>"
+        + _XMP_TAIL
+    ).encode()
+
+
+def _attachment(out: pikepdf.Pdf, packed: Packed, **kwargs: Any) -> pikepdf.AttachedFileSpec:
+    """Return an embedded file stored as ``packed`` (Flate-compressed: ``_save`` compresses nothing).
+
+    The file spec is made empty and then given the compressed bytes and the /Size and /CheckSum (MD5) of
+    the original, which is therefore never copied into pikepdf (the same objects as making it from the data).
+    """
+    spec = pikepdf.AttachedFileSpec(out, b"", **kwargs)
+    stream = spec.obj.EF.F
+    stream.write(packed.data, filter=_FLATE)
+    params = stream.Params
+    params.Size = packed.size
+    params.CheckSum = pikepdf.String(packed.md5)
     return spec
 
 
@@ -1568,7 +1624,13 @@ def _save(out: pikepdf.Pdf, fh: Any) -> None:
     that is not plain Flate, such as ASCII85 + Flate: about 1 s per 15,000 source pages); the streams the
     binder makes are compressed when made (:func:`_small_stream`, :func:`_attachment`, reportlab's pages).
     """
-    out.save(fh, deterministic_id=True, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    out.save(
+        fh,
+        deterministic_id=True,
+        compress_streams=False,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        fix_metadata_version=False,  # the XMP holds no pdf:PDFVersion; checking would parse it with lxml
+    )
 
 
 def _digest_streams(h: Any, streams: Sequence[Any]) -> None:

@@ -555,3 +555,52 @@ def test_release_text_frees_page_texts_and_keeps_the_binder(
     assert sop.digest() == next(r for r in result.records if r.id == sop.id).digest()
     again = build_binder(root, tmp_path / "again.pdf", pm=_pm())
     assert all(r.text == () for r in again.records)  # documented: the returned run has no page texts left
+
+
+def test_xmp_is_pikepdfs_own_serialisation(built: tuple[Path, Path]) -> None:
+    from evidence_kit._binder import _xmp
+
+    with pikepdf.open(built[1]) as pdf:
+        raw = pdf.Root.Metadata.read_bytes()
+        meta = pdf.open_metadata()
+        assert meta["dc:title"] == "Evidence binder — Test Devices Inc."
+        digest = json.loads(pdf.attachments["evidence-kit-manifest.json"].get_file().read_bytes())["bundle_digest"]
+        assert meta["dc:description"] == f"Bundle SHA-256 {digest}"
+        assert meta["pdf:Keywords"] == f"evidence-kit bundle-sha256:{digest}"
+        assert meta["xmp:CreateDate"] == meta["xmp:ModifyDate"]
+        assert pdf.Root.Metadata.Type == pikepdf.Name.Metadata and pdf.Root.Metadata.Subtype == pikepdf.Name.XML
+    import datetime as dt
+
+    when = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+    for title in ("Evidence binder — A & B <Devices> \"Ltd\" 'x'", "Bell\x07 and\r\nlines\ttab \U0001f600 \ufffe"):
+        fresh = pikepdf.new()
+        with fresh.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as m:
+            m["dc:title"] = title
+            m["dc:description"] = "Bundle SHA-256 ab&c"
+            m["xmp:CreateDate"] = when.isoformat()
+            m["xmp:ModifyDate"] = when.isoformat()
+            m["pdf:Producer"] = "evidence-kit 1.0 <dev>"
+            m["pdf:Keywords"] = "evidence-kit bundle-sha256:ab&c"
+        want = fresh.Root.Metadata.read_bytes()
+        assert _xmp(title, "ab&c", when, "evidence-kit 1.0 <dev>") == want
+    assert b"x:xmpmeta" in raw
+
+
+def test_attachments_extract_byte_identical_with_size_and_md5(built: tuple[Path, Path]) -> None:
+    import hashlib
+
+    root, out = built
+    with pikepdf.open(out) as pdf:
+        names = set(pdf.attachments)
+        assert {"exports/complaints.json", "evidence-kit-manifest.json", "evidence-kit-report.json"} <= names
+        for name in names:
+            stream = pdf.attachments[name].get_file()
+            data = stream.read_bytes()
+            if not name.startswith("evidence-kit-"):
+                assert data == (root / name).read_bytes()
+            else:
+                json.loads(data)
+            params = stream.obj.Params
+            assert int(params.Size) == len(data)
+            assert bytes(params.CheckSum) == hashlib.md5(data).digest()
+            assert stream.obj.Filter == pikepdf.Name.FlateDecode and stream.obj.Type == pikepdf.Name.EmbeddedFile
