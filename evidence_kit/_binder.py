@@ -87,13 +87,14 @@ def _mark(phase: str) -> None:
     now, cpu = time.perf_counter(), time.process_time()
     if phase != "start" and log.isEnabledFor(logging.DEBUG):
         with Path("/proc/self/status").open() as fh:
-            rss = next((ln.split()[1] for ln in fh if ln.startswith("VmRSS")), "0")
+            kib = {k: int(v.split()[0]) for k, v in (ln.split(":", 1) for ln in fh) if k in ("VmRSS", "VmHWM")}
         log.debug(
-            "binder phase %-34s %6.3f s wall %6.3f s CPU  RSS %5d MiB",
+            "binder phase %-34s %6.3f s wall %6.3f s CPU  RSS %5d MiB (peak %5d)",
             phase,
             now - _clock[0],
             cpu - _clock[1],
-            int(rss) // 1024,
+            kib.get("VmRSS", 0) // 1024,
+            kib.get("VmHWM", 0) // 1024,
         )
     _clock[0], _clock[1] = now, cpu
 
@@ -969,7 +970,7 @@ def _esc(text: str) -> bytes:
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
-@dataclass
+@dataclass(slots=True)
 class Stamp:
     """What the band at the bottom of one page says."""
 
@@ -1102,18 +1103,21 @@ def _lead(geo: Geometry) -> bytes:
     return geo[6] if geo[5] is None else b"Q "
 
 
+STAMP_CHUNK = 1000  #: pages per stamp job: each job's streams are freed once its pages are stamped
+
+
 def _stamp_streams(
-    bates: str, specs: Sequence[tuple[tuple[float, float, float, float, int], bytes, str, str]]
+    bates: str, specs: Sequence[tuple[tuple[float, float, float, float, int], bytes, str, str]], first: int, total: int
 ) -> list[tuple[bytes, bytes]]:
     """Return each page's stamp stream, as (content, its Flate compression); plain data, so a pool can run it.
 
-    ``specs`` has one (box and rotation, lead, record id, marks) per page, in page order (see :class:`Stamp`).
+    ``specs`` has one (box and rotation, lead, record id, marks) per page, in page order (see :class:`Stamp`),
+    from page number ``first`` (1-based) of ``total``.
     Compressed here with a 512-byte window: QPDF's own compression at save sets up a 32 KiB window per stream,
     which costs ~70 µs each (1.4 s for 20,000 stamps) against ~8 µs here, for the same size.
     """
-    total = len(specs)
     streams = []
-    for n, (box, lead, record, marks) in enumerate(specs, 1):
+    for n, (box, lead, record, marks) in enumerate(specs, first):
         right = record if len(record) <= 60 else record[:57] + "..."
         data = lead + _stamp_ops(box, f"{bates}{n:06d}", f"page {n} of {total}", right, marks)
         z = zlib.compressobj(6, zlib.DEFLATED, 9, 1)
@@ -1348,7 +1352,13 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
             for st in stamps
         ]
         bates = str(config.binder.get("bates_prefix", "EK-"))
-        stamp_job = pool.submit(_stamp_streams, bates, specs) if pool is not None else None
+        stamp_jobs: list[Callable[[], list[tuple[bytes, bytes]]]] = [
+            functools.partial(_stamp_streams, bates, specs[i : i + STAMP_CHUNK], i + 1, len(specs))
+            for i in range(0, len(specs), STAMP_CHUNK)
+        ]
+        del specs
+        if pool is not None:  # made in the pool while this process merges; taken one job at a time
+            stamp_jobs = [pool.submit(job).result for job in stamp_jobs]
 
         page_objs: list[pikepdf.Object] = []
 
@@ -1399,18 +1409,27 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
             return arr
 
         annots: dict[int, list[pikepdf.Object]] = {}
+        # a link's /Rect is direct and never changed once set, so links with the same rectangle share one array
+        # (table rows repeat the same cells page after page); keyed with the types too: 54 and 54.0 are
+        # written differently
+        rects: dict[tuple[Any, ...], pikepdf.Array] = {}
 
         def link(page_index: int, lk: Link) -> None:
             target = plan.pages_of.get(lk.target)
             if target is None:
                 return
+            corners = tuple(round(v, 2) for v in lk.rect)
+            key = (*corners, *map(type, corners))
+            rect = rects.get(key)
+            if rect is None:
+                rects[key] = rect = pikepdf.Array(corners)
             annots.setdefault(page_index, []).append(
                 out.make_indirect(
                     pikepdf.Dictionary(
                         {
                             "/Type": annot,
                             "/Subtype": link_type,
-                            "/Rect": pikepdf.Array([round(v, 2) for v in lk.rect]),
+                            "/Rect": rect,
                             "/Border": no_border,
                             "/Dest": dest(target),
                         }
@@ -1479,19 +1498,25 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
         out.Root.PageMode = pikepdf.Name.UseOutlines
         _mark("outline + labels")
         # stamps
-        streams = stamp_job.result() if stamp_job is not None else _stamp_streams(bates, specs)
-        del specs
         patched: set[tuple[int, int]] = set()
-        digests = [
-            _stamp_page(out, obj, st.geometry or letter, raw, packed, fonts, patched)
-            for obj, st, (raw, packed) in zip(page_objs, stamps, streams, strict=True)
-        ]
+        digests: list[str] = []
+        for at in range(0, len(page_objs), STAMP_CHUNK):
+            streams = stamp_jobs.pop(0)()  # the job (its future) goes, so its streams go once stamped
+            digests += [
+                _stamp_page(out, obj, st.geometry or letter, raw, packed, fonts, patched)
+                for obj, st, (raw, packed) in zip(
+                    page_objs[at : at + STAMP_CHUNK], stamps[at : at + STAMP_CHUNK], streams, strict=True
+                )
+            ]
+            del streams
+        if stamp_jobs:
+            raise RuntimeError(f"{len(stamp_jobs)} stamp job(s) left over after {len(page_objs)} pages")
         _mark("stamps")
         # what the manifest seals about the binder, from what was just built (reading it back costs seconds)
         layout = {"page_count": len(page_objs), "page_sha256": digests, "outline": _titles(root)}
         # what only the build needed goes before the save, which needs memory of its own
-        del streams, stamps, front_pages, back_objs, root, summary_links
-        for held in (page_objs, annots, dests):
+        del stamps, stamp_jobs, front_pages, back_objs, root, summary_links
+        for held in (page_objs, annots, dests, rects):
             held.clear()
         _attach_and_save(plan, out, output, layout, report_json, record_digests)
         _mark("attachments + save")
@@ -1656,7 +1681,7 @@ def _outline_titles(pdf: pikepdf.Pdf) -> list[str]:
         return _titles(outline.root)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     """One outline item as built: its title, the page it opens, its children."""
 

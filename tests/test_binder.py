@@ -604,3 +604,18 @@ def test_attachments_extract_byte_identical_with_size_and_md5(built: tuple[Path,
             assert int(params.Size) == len(data)
             assert bytes(params.CheckSum) == hashlib.md5(data).digest()
             assert stream.obj.Filter == pikepdf.Name.FlateDecode and stream.obj.Type == pikepdf.Name.EmbeddedFile
+
+
+def test_stamps_in_small_jobs_give_the_same_binder(
+    built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evidence_kit._binder as binder
+
+    root, first = built
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764504000")
+    monkeypatch.setattr(binder, "STAMP_CHUNK", 3)  # several stamp jobs, the last one short
+    monkeypatch.setattr(binder, "PARALLEL_MIN", 2)
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}.pdf"
+        build_binder(root, out, pm=_pm(), workers=workers)
+        assert out.read_bytes() == first.read_bytes()
