@@ -140,7 +140,8 @@ class Record:
             such as the signed PDF of an SOP revision.
         text: The text of the record's own PDF, one string per page (page n at index n-1), as the
             source extracted it once, so rules search it without reading the PDF again; empty for
-            records not read from a PDF. Not part of ``data`` or the record's digest.
+            records not read from a PDF. Not part of ``data`` or the record's digest. ``build``
+            empties it once its binder's analyses have read it (see :func:`_release_text`).
     """
 
     type: str
