@@ -15,7 +15,8 @@ For each size N it makes (once, cached under --workdir) a bundle of N source PDF
 * ``mutool merge`` (at <= 1000 sources only: it goes quadratic beyond ~2000);
 * ``write_binder`` in that process (front matter, logs, one summary page per record, stamps on every page,
   index, manifest, outline, labels, links, attachments, XMP, deterministic atomic save; the profile's gap
-  analysis is left out: it is the gap plugin's work).
+  analysis is left out: it is the gap plugin's work), called as ``build`` calls it, with ``release_text=True``
+  (the records' page texts are dropped once the binder is planned; from the second repeat on there are none).
 
 The three tools run as child processes under a fresh helper (their own wall, CPU and ``ru_maxrss``). The
 binder's CPU includes its summary worker; its peak RSS is ``VmHWM`` after a reset just before the call (so
@@ -153,7 +154,8 @@ for _ in range(repeats):
         fh.write("5")  # reset VmHWM to the current RSS
     c0, k0 = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    write_binder(result, out, workers=workers, analyses=False)
+    # as build calls it: the page texts go once planned (the gap analysis, their last reader, is left out here)
+    write_binder(result, out, workers=workers, analyses=False, release_text=True)
     wall = time.perf_counter() - t0
     k1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = time.process_time() - c0 + (k1.ru_utime + k1.ru_stime) - (k0.ru_utime + k0.ru_stime)

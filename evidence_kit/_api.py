@@ -185,7 +185,8 @@ def build_binder(
         sign_password: The PKCS#12 password.
         **kwargs: Those of :func:`run`.
 
-    Returns the Run, whose report lists every finding and every input's outcome.
+    Returns the Run, whose report lists every finding and every input's outcome. Its records' page texts
+    (``Record.text``) are released once the binder's analyses have read them: they are ``()`` afterwards.
 
     Raises:
         ConfigError: a malformed ``select`` term (checked before anything is read), or a selection that
@@ -212,7 +213,10 @@ def build_binder(
         def sign(data: bytes) -> bytes:
             return sign_pdf(data, key, sign_password)
 
-    write_binder(result, Path(output), records=chosen, selection=selection or None, workers=workers, sign=sign)
+    # the gap analysis (inside write_binder, before the build) is the last reader of the page texts
+    write_binder(
+        result, Path(output), records=chosen, selection=selection or None, workers=workers, sign=sign, release_text=True
+    )
     return result
 
 

@@ -48,13 +48,14 @@ import json
 import logging
 import mmap
 import multiprocessing as mp
+import re
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pikepdf
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -71,7 +72,7 @@ from evidence_kit._binder_pages import (
 from evidence_kit._io import atomic_write, gc_paused
 from evidence_kit._select import Selection, is_device_field, is_lot_field, record_date, scalars
 from evidence_kit.contracts import DEVICE_LOGS, BinderLog, LogColumn, Section
-from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Report, Severity, canonical_json
+from evidence_kit.model import FOIA_NOTICE, Finding, Record, RecordSet, Report, Severity, _release_text, canonical_json
 from evidence_kit.reports import report_to_dict
 
 if TYPE_CHECKING:
@@ -86,13 +87,14 @@ def _mark(phase: str) -> None:
     now, cpu = time.perf_counter(), time.process_time()
     if phase != "start" and log.isEnabledFor(logging.DEBUG):
         with Path("/proc/self/status").open() as fh:
-            rss = next((ln.split()[1] for ln in fh if ln.startswith("VmRSS")), "0")
+            kib = {k: int(v.split()[0]) for k, v in (ln.split(":", 1) for ln in fh) if k in ("VmRSS", "VmHWM")}
         log.debug(
-            "binder phase %-34s %6.3f s wall %6.3f s CPU  RSS %5d MiB",
+            "binder phase %-34s %6.3f s wall %6.3f s CPU  RSS %5d MiB (peak %5d)",
             phase,
             now - _clock[0],
             cpu - _clock[1],
-            int(rss) // 1024,
+            kib.get("VmRSS", 0) // 1024,
+            kib.get("VmHWM", 0) // 1024,
         )
     _clock[0], _clock[1] = now, cpu
 
@@ -707,11 +709,23 @@ def _binder_report(plan: Plan) -> Report:
     return plan.scoped_report
 
 
-def _report_json(report: Any) -> tuple[bytes, bytes]:
-    """Return the report as compact JSON, and Flate-compressed (it is embedded as evidence-kit-report.json)."""
+class Packed(NamedTuple):
+    """A file to embed, as the binder keeps it until the save: its size, MD5 and Flate compression."""
+
+    size: int
+    md5: bytes
+    data: bytes  #: the Flate-compressed bytes
+
+
+def _pack(data: bytes) -> Packed:
+    """Return what embedding ``data`` needs (:func:`_attachment`), so ``data`` itself need not be kept."""
+    return Packed(len(data), hashlib.md5(data, usedforsecurity=False).digest(), zlib.compress(data))
+
+
+def _report_json(report: Any) -> Packed:
+    """Return the report as compact JSON, packed for embedding as evidence-kit-report.json."""
     # compact: the indented encoder is pure Python and costs seconds on big reports
-    data = json.dumps(report_to_dict(report), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    return data, zlib.compress(data)
+    return _pack(json.dumps(report_to_dict(report), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def _render_parallel(
@@ -1155,7 +1169,7 @@ def _esc(text: str) -> bytes:
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
-@dataclass
+@dataclass(slots=True)
 class Stamp:
     """What the band at the bottom of one page says."""
 
@@ -1307,20 +1321,27 @@ def _lead(geo: Geometry) -> bytes:
     return geo[6] if geo[5] is None else b"Q "
 
 
+STAMP_CHUNK = 1000  #: pages per stamp job: each job's streams are freed once its pages are stamped
+
+
 def _stamp_streams(
-    bates: str, specs: Sequence[tuple[tuple[float, float, float, float, int], bytes, str, str]], front: int = 0
+    bates: str,
+    specs: Sequence[tuple[tuple[float, float, float, float, int], bytes, str, str]],
+    front: int,
+    first: int,
+    total: int,
 ) -> list[tuple[bytes, bytes]]:
     """Return each page's stamp stream, as (content, its Flate compression); plain data, so a pool can run it.
 
-    ``specs`` has one (box and rotation, lead, record id, marks) per page, in page order (see :class:`Stamp`).
-    The middle of the stamp gives the page's label (what the TOC, logs and index cite; roman in the ``front``
-    matter pages) and its place in the file: ``178 (page 189 of 426)``.
+    ``specs`` has one (box and rotation, lead, record id, marks) per page, in page order (see :class:`Stamp`),
+    from page number ``first`` (1-based) of ``total``. The middle of the stamp gives the page's label (what the
+    TOC, logs and index cite; roman in the ``front`` matter pages) and its place in the file:
+    ``178 (page 189 of 426)``.
     Compressed here with a 512-byte window: QPDF's own compression at save sets up a 32 KiB window per stream,
     which costs ~70 µs each (1.4 s for 20,000 stamps) against ~8 µs here, for the same size.
     """
-    total = len(specs)
     streams = []
-    for n, (box, lead, record, marks) in enumerate(specs, 1):
+    for n, (box, lead, record, marks) in enumerate(specs, first):
         mid = f"{_label(n - 1, front)} (page {n} of {total})"
         data = lead + _stamp_ops(box, f"{bates}{n:06d}", mid, record, marks)
         z = zlib.compressobj(6, zlib.DEFLATED, 9, 1)
@@ -1394,6 +1415,7 @@ def write_binder(
     workers: int = 2,
     analyses: bool = True,
     sign: Callable[[bytes], bytes] | None = None,
+    release_text: bool = False,
 ) -> None:
     """Render and assemble the binder for ``run`` (only ``records`` when given) and write it atomically.
 
@@ -1407,6 +1429,9 @@ def write_binder(
         analyses: Include the profile's analyses (``evidence-kit gap`` pages) after the front matter.
         sign: Turns the finished PDF's bytes into signed bytes (see :mod:`._signing`); applied before the
             atomic move, so no unsigned binder ever sits at ``output``.
+        release_text: Drop the page texts of every record of ``run`` (``Record.text`` becomes ``()``) once
+            the analyses have read them, so their memory serves the build. For a caller that is the run's
+            last user of page texts, as ``build`` is; the binder itself never reads them, so it is the same.
     """
     gc.freeze()  # the run's objects stay alive throughout: keep the forked renderer's collector from rescanning them
     _mark("start")
@@ -1422,6 +1447,8 @@ def write_binder(
 
                 plan.analyses = [(n, t, pikepdf.open(io.BytesIO(b))) for n, t, b in analysis_pages(run)]
                 _mark("analyses (gap map, readiness)")
+            if release_text:  # the analyses were their last reader
+                _release_text(run.records)
             _build(plan, output, workers)
             _mark("release")
     finally:
@@ -1551,7 +1578,13 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
             for st in stamps
         ]
         bates = str(config.binder.get("bates_prefix", "EK-"))
-        stamp_job = pool.submit(_stamp_streams, bates, specs, plan.front_count) if pool is not None else None
+        stamp_jobs: list[Callable[[], list[tuple[bytes, bytes]]]] = [
+            functools.partial(_stamp_streams, bates, specs[i : i + STAMP_CHUNK], plan.front_count, i + 1, len(specs))
+            for i in range(0, len(specs), STAMP_CHUNK)
+        ]
+        del specs
+        if pool is not None:  # made in the pool while this process merges; taken one job at a time
+            stamp_jobs = [pool.submit(job).result for job in stamp_jobs]
 
         page_objs: list[pikepdf.Object] = []
 
@@ -1602,18 +1635,27 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
             return arr
 
         annots: dict[int, list[pikepdf.Object]] = {}
+        # a link's /Rect is direct and never changed once set, so links with the same rectangle share one array
+        # (table rows repeat the same cells page after page); keyed with the types too: 54 and 54.0 are
+        # written differently
+        rects: dict[tuple[Any, ...], pikepdf.Array] = {}
 
         def link(page_index: int, lk: Link) -> None:
             target = plan.pages_of.get(lk.target)
             if target is None:
                 return
+            corners = tuple(round(v, 2) for v in lk.rect)
+            key = (*corners, *map(type, corners))
+            rect = rects.get(key)
+            if rect is None:
+                rects[key] = rect = pikepdf.Array(corners)
             annots.setdefault(page_index, []).append(
                 out.make_indirect(
                     pikepdf.Dictionary(
                         {
                             "/Type": annot,
                             "/Subtype": link_type,
-                            "/Rect": pikepdf.Array([round(v, 2) for v in lk.rect]),
+                            "/Rect": rect,
                             "/Border": no_border,
                             "/Dest": dest(target),
                         }
@@ -1683,19 +1725,25 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
         out.Root.PageMode = pikepdf.Name.UseOutlines
         _mark("outline + labels")
         # stamps
-        streams = stamp_job.result() if stamp_job is not None else _stamp_streams(bates, specs, plan.front_count)
-        del specs
         patched: set[tuple[int, int]] = set()
-        digests = [
-            _stamp_page(out, obj, st.geometry or letter, raw, packed, fonts, patched)
-            for obj, st, (raw, packed) in zip(page_objs, stamps, streams, strict=True)
-        ]
+        digests: list[str] = []
+        for at in range(0, len(page_objs), STAMP_CHUNK):
+            streams = stamp_jobs.pop(0)()  # the job (its future) goes, so its streams go once stamped
+            digests += [
+                _stamp_page(out, obj, st.geometry or letter, raw, packed, fonts, patched)
+                for obj, st, (raw, packed) in zip(
+                    page_objs[at : at + STAMP_CHUNK], stamps[at : at + STAMP_CHUNK], streams, strict=True
+                )
+            ]
+            del streams
+        if stamp_jobs:
+            raise RuntimeError(f"{len(stamp_jobs)} stamp job(s) left over after {len(page_objs)} pages")
         _mark("stamps")
         # what the manifest seals about the binder, from what was just built (reading it back costs seconds)
         layout = {"page_count": len(page_objs), "page_sha256": digests, "outline": _titles(root)}
         # what only the build needed goes before the save, which needs memory of its own
-        del streams, stamps, front_pages, back_objs, root, summary_links
-        for held in (page_objs, annots, dests):
+        del stamps, stamp_jobs, front_pages, back_objs, root, summary_links
+        for held in (page_objs, annots, dests, rects):
             held.clear()
         _attach_and_save(plan, out, output, layout, report_json, record_digests)
         _mark("attachments + save")
@@ -1709,7 +1757,7 @@ def _attach_and_save(
     out: pikepdf.Pdf,
     output: Path,
     layout: dict[str, Any],
-    report_json: tuple[bytes, bytes],
+    report_json: Packed,
     record_digests: Sequence[str],
 ) -> None:
     run, config, report = plan.run, plan.run.config, plan.run.report
@@ -1719,8 +1767,7 @@ def _attach_and_save(
         raw = emb.data if emb.data is not None else (config.bundle / emb.file).read_bytes()
         out.attachments[emb.name] = _attachment(
             out,
-            raw,
-            zlib.compress(raw),
+            _pack(raw),
             filename=emb.name,
             description=emb.description,
             mime_type=_mime(emb.name),
@@ -1732,13 +1779,10 @@ def _attach_and_save(
         {"name": emb.name, "file": emb.file, "record": emb.record, "sha256": emb.sha256} for emb in embedded
     ]
     sealed["binder"] = layout
-    sealed_json = json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode()
-    for name, (data, packed), desc in (
-        (
-            "evidence-kit-manifest.json",
-            (sealed_json, zlib.compress(sealed_json)),
-            "SHA-256 of every input file and every record",
-        ),
+    sealed_json = _pack(json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode())
+    del sealed
+    for name, packed, desc in (
+        ("evidence-kit-manifest.json", sealed_json, "SHA-256 of every input file and every record"),
         (
             "evidence-kit-report.json",
             report_json,
@@ -1749,7 +1793,6 @@ def _attach_and_save(
     ):
         out.attachments[name] = _attachment(
             out,
-            data,
             packed,
             filename=name,
             mime_type="application/json",
@@ -1762,13 +1805,9 @@ def _attach_and_save(
     out.docinfo["/Producer"] = f"evidence-kit {report.tool_version}"
     out.docinfo["/CreationDate"] = when
     out.docinfo["/ModDate"] = when
-    with out.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-        meta["dc:title"] = title
-        meta["dc:description"] = f"Bundle SHA-256 {plan.digest}"
-        meta["xmp:CreateDate"] = config.as_of.isoformat()
-        meta["xmp:ModifyDate"] = config.as_of.isoformat()
-        meta["pdf:Producer"] = f"evidence-kit {report.tool_version}"
-        meta["pdf:Keywords"] = f"evidence-kit bundle-sha256:{plan.digest}"
+    xmp = out.make_stream(_xmp(title, plan.digest, config.as_of, f"evidence-kit {report.tool_version}"))
+    xmp.Type, xmp.Subtype = pikepdf.Name.Metadata, pikepdf.Name.XML
+    out.Root.Metadata = xmp
     with atomic_write(output) as fh:
         if plan.sign is None:
             _save(out, fh)
@@ -1860,10 +1899,63 @@ def _embedded_names(rec: Record, by_file: Mapping[str, Sequence[Embedded]]) -> l
     ]
 
 
-def _attachment(out: pikepdf.Pdf, data: bytes, packed: bytes, **kwargs: Any) -> pikepdf.AttachedFileSpec:
-    """Return an embedded file of ``data``, stored as ``packed``: its Flate compression (``_save`` compresses none)."""
-    spec = pikepdf.AttachedFileSpec(out, data, **kwargs)
-    spec.obj.EF.F.write(packed, filter=_FLATE)  # /Params keep the size and MD5 of ``data``
+#: Characters XML 1.0 cannot hold (pikepdf's metadata writer drops them too)
+_XML_ILLEGAL = re.compile(r"[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_XMP_HEAD = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="pikepdf">\n'
+    ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+    ' <rdf:Description rdf:about="">'
+)
+_XMP_TAIL = '</rdf:Description></rdf:RDF>\n</x:xmpmeta>\n\n<?xpacket end="w"?>\n'
+
+
+def _xml_text(text: str) -> str:
+    """Return ``text`` as XML character data, escaped as lxml writes it."""
+    text = _XML_ILLEGAL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\r", "&#13;")
+
+
+def _xmp(title: str, digest: str, when: dt.datetime, producer: str) -> bytes:
+    """Return the binder's XMP packet: title, bundle digest, dates and producer.
+
+    Written from a template, byte for byte what pikepdf's ``open_metadata`` writes for the same values
+    (a test holds the two together), without building an lxml tree for it (and importing lxml: ~7 MiB).
+    """
+    dc, xmp, pdf = (
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"',
+        'xmlns:xmp="http://ns.adobe.com/xap/1.0/"',
+        'xmlns:pdf="http://ns.adobe.com/pdf/1.3/"',
+    )
+
+    def alt(name: str, value: str) -> str:  # a language alternative with its one x-default entry
+        item = f'<rdf:li xml:lang="x-default">{_xml_text(value)}</rdf:li>'
+        return f"<dc:{name} {dc}><rdf:Alt>{item}</rdf:Alt></dc:{name}>"
+
+    date = _xml_text(when.isoformat())
+    return (
+        _XMP_HEAD
+        + alt("title", title)
+        + alt("description", f"Bundle SHA-256 {digest}")
+        + f"<xmp:CreateDate {xmp}>{date}</xmp:CreateDate><xmp:ModifyDate {xmp}>{date}</xmp:ModifyDate>"
+        + f"<pdf:Producer {pdf}>{_xml_text(producer)}</pdf:Producer>"
+        + f"<pdf:Keywords {pdf}>{_xml_text(f'evidence-kit bundle-sha256:{digest}')}</pdf:Keywords>"
+        + _XMP_TAIL
+    ).encode()
+
+
+def _attachment(out: pikepdf.Pdf, packed: Packed, **kwargs: Any) -> pikepdf.AttachedFileSpec:
+    """Return an embedded file stored as ``packed`` (Flate-compressed: ``_save`` compresses nothing).
+
+    The file spec is made empty and then given the compressed bytes and the /Size and /CheckSum (MD5) of
+    the original, which is therefore never copied into pikepdf (the same objects as making it from the data).
+    """
+    spec = pikepdf.AttachedFileSpec(out, b"", **kwargs)
+    stream = spec.obj.EF.F
+    stream.write(packed.data, filter=_FLATE)
+    params = stream.Params
+    params.Size = packed.size
+    params.CheckSum = pikepdf.String(packed.md5)
     return spec
 
 
@@ -1874,7 +1966,13 @@ def _save(out: pikepdf.Pdf, fh: Any) -> None:
     that is not plain Flate, such as ASCII85 + Flate: about 1 s per 15,000 source pages); the streams the
     binder makes are compressed when made (:func:`_small_stream`, :func:`_attachment`, reportlab's pages).
     """
-    out.save(fh, deterministic_id=True, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    out.save(
+        fh,
+        deterministic_id=True,
+        compress_streams=False,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        fix_metadata_version=False,  # the XMP holds no pdf:PDFVersion; checking would parse it with lxml
+    )
 
 
 def _digest_streams(h: Any, streams: Sequence[Any]) -> None:
@@ -1900,7 +1998,7 @@ def _outline_titles(pdf: pikepdf.Pdf) -> list[str]:
         return _titles(outline.root)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     """One outline item as built: its title, the page it opens, its children."""
 

@@ -140,7 +140,8 @@ class Record:
             such as the signed PDF of an SOP revision.
         text: The text of the record's own PDF, one string per page (page n at index n-1), as the
             source extracted it once, so rules search it without reading the PDF again; empty for
-            records not read from a PDF. Not part of ``data`` or the record's digest.
+            records not read from a PDF. Not part of ``data`` or the record's digest. ``build``
+            empties it once its binder's analyses have read it (see :func:`_release_text`).
     """
 
     type: str
@@ -199,6 +200,19 @@ _RECORD_SLOTS = _slot_setters(Record, "type id data location sha256 source attac
 def _opt(value: str | None) -> tuple[bool, str]:
     """Order ``None`` before every string, ``""`` included."""
     return (value is not None, value or "")
+
+
+def _release_text(records: Iterable[Record]) -> None:
+    """Drop the records' page texts (``Record.text`` becomes ``()``), in place, to free their memory.
+
+    Only for the last user of a run: the binder built by ``build`` calls it once the gap analysis, the
+    only reader of page texts after the rules, has run (~6.5 MiB of text at 1,000 source PDFs). The text is
+    not part of ``data``, the digest, the report or the binder, so nothing else changes.
+    """
+    set_text = _RECORD_SLOTS[7]
+    for r in records:
+        if r.text:
+            set_text(r, ())
 
 
 @dataclass(frozen=True, slots=True)

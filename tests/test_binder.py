@@ -653,3 +653,91 @@ def test_foia_notice_on_every_page_when_asked(built: tuple[Path, Path], tmp_path
     assert all("FOIA exemption (b)(4) requested" in t for t in texts)
     assert all(CONFIDENTIAL in t for t in texts if t.strip().splitlines()[-1].endswith("CMP-2"))
     assert FOIA_NOTICE.split(" —")[0] in texts[0]
+
+
+def test_release_text_frees_page_texts_and_keeps_the_binder(
+    built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evidence_kit._api import run
+    from evidence_kit._binder import write_binder
+
+    root, first = built
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764504000")
+    result = run(root, pm=_pm())
+    sop = next(r for r in result.records if r.location.file == "sops/SOP-9.pdf")
+    assert "SOP-9 portrait page" in sop.text[0]  # the gap analysis reads these while the binder is built
+    kept, released = tmp_path / "kept.pdf", tmp_path / "released.pdf"
+    write_binder(result, kept)
+    assert sop.text and kept.read_bytes() == first.read_bytes()  # build_binder releases them: same binder
+    write_binder(result, released, release_text=True)
+    assert released.read_bytes() == first.read_bytes()
+    assert all(r.text == () for r in result.records)
+    assert sop.digest() == next(r for r in result.records if r.id == sop.id).digest()
+    again = build_binder(root, tmp_path / "again.pdf", pm=_pm())
+    assert all(r.text == () for r in again.records)  # documented: the returned run has no page texts left
+
+
+def test_xmp_is_pikepdfs_own_serialisation(built: tuple[Path, Path]) -> None:
+    from evidence_kit._binder import _xmp
+
+    with pikepdf.open(built[1]) as pdf:
+        raw = pdf.Root.Metadata.read_bytes()
+        meta = pdf.open_metadata()
+        assert meta["dc:title"] == "Evidence binder — Test Devices Inc."
+        digest = json.loads(pdf.attachments["evidence-kit-manifest.json"].get_file().read_bytes())["bundle_digest"]
+        assert meta["dc:description"] == f"Bundle SHA-256 {digest}"
+        assert meta["pdf:Keywords"] == f"evidence-kit bundle-sha256:{digest}"
+        assert meta["xmp:CreateDate"] == meta["xmp:ModifyDate"]
+        assert pdf.Root.Metadata.Type == pikepdf.Name.Metadata and pdf.Root.Metadata.Subtype == pikepdf.Name.XML
+    import datetime as dt
+
+    when = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+    for title in ("Evidence binder — A & B <Devices> \"Ltd\" 'x'", "Bell\x07 and\r\nlines\ttab \U0001f600 \ufffe"):
+        fresh = pikepdf.new()
+        with fresh.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as m:
+            m["dc:title"] = title
+            m["dc:description"] = "Bundle SHA-256 ab&c"
+            m["xmp:CreateDate"] = when.isoformat()
+            m["xmp:ModifyDate"] = when.isoformat()
+            m["pdf:Producer"] = "evidence-kit 1.0 <dev>"
+            m["pdf:Keywords"] = "evidence-kit bundle-sha256:ab&c"
+        want = fresh.Root.Metadata.read_bytes()
+        assert _xmp(title, "ab&c", when, "evidence-kit 1.0 <dev>") == want
+    assert b"x:xmpmeta" in raw
+
+
+def test_attachments_extract_byte_identical_with_size_and_md5(built: tuple[Path, Path]) -> None:
+    import hashlib
+
+    root, out = built
+    with pikepdf.open(out) as pdf:
+        names = set(pdf.attachments)
+        assert {"exports_complaints.json", "evidence-kit-manifest.json", "evidence-kit-report.json"} <= names
+        manifest = json.loads(pdf.attachments["evidence-kit-manifest.json"].get_file().read_bytes())
+        files = {a["name"]: a["file"] for a in manifest["attachments"]}  # flat names -> bundle paths
+        for name in names:
+            stream = pdf.attachments[name].get_file()
+            data = stream.read_bytes()
+            if not name.startswith("evidence-kit-"):
+                assert data == (root / files[name]).read_bytes()
+            else:
+                json.loads(data)
+            params = stream.obj.Params
+            assert int(params.Size) == len(data)
+            assert bytes(params.CheckSum) == hashlib.md5(data).digest()
+            assert stream.obj.Filter == pikepdf.Name.FlateDecode and stream.obj.Type == pikepdf.Name.EmbeddedFile
+
+
+def test_stamps_in_small_jobs_give_the_same_binder(
+    built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evidence_kit._binder as binder
+
+    root, first = built
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764504000")
+    monkeypatch.setattr(binder, "STAMP_CHUNK", 3)  # several stamp jobs, the last one short
+    monkeypatch.setattr(binder, "PARALLEL_MIN", 2)
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}.pdf"
+        build_binder(root, out, pm=_pm(), workers=workers)
+        assert out.read_bytes() == first.read_bytes()
