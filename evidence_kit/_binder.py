@@ -54,6 +54,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -715,11 +716,13 @@ class Packed(NamedTuple):
     size: int
     md5: bytes
     data: bytes  #: the Flate-compressed bytes
+    sha256: str  #: of the original bytes, for the manifest
 
 
 def _pack(data: bytes) -> Packed:
     """Return what embedding ``data`` needs (:func:`_attachment`), so ``data`` itself need not be kept."""
-    return Packed(len(data), hashlib.md5(data, usedforsecurity=False).digest(), zlib.compress(data))
+    md5 = hashlib.md5(data, usedforsecurity=False).digest()
+    return Packed(len(data), md5, zlib.compress(data), hashlib.sha256(data).hexdigest())
 
 
 def _report_json(report: Any) -> Packed:
@@ -1367,7 +1370,7 @@ def _stamp_page(
     stream.Filter = _FLATE
     if geo[5] is None and geo[6]:  # source drawn as a form: one stream draws it, then the stamp; fonts are in
         page.Contents = stream
-        return hashlib.sha256(data).hexdigest()
+        return hashlib.sha256(data + _drawn_digest(page)).hexdigest()
     contents = page.get("/Contents")
     parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
     h = hashlib.sha256()
@@ -1378,6 +1381,7 @@ def _stamp_page(
         page.Contents = pikepdf.Array([*parts, stream])
     _digest_streams(h, parts)
     h.update(data)
+    h.update(_drawn_digest(page))  # before the stamp fonts are added: fonts are not part of it
     res = page.get("/Resources")
     if res is None:
         page.Resources = res = pikepdf.Dictionary()
@@ -1740,7 +1744,12 @@ def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> Non
             raise RuntimeError(f"{len(stamp_jobs)} stamp job(s) left over after {len(page_objs)} pages")
         _mark("stamps")
         # what the manifest seals about the binder, from what was just built (reading it back costs seconds)
-        layout = {"page_count": len(page_objs), "page_sha256": digests, "outline": _titles(root)}
+        layout = {
+            "page_count": len(page_objs),
+            "page_sha256": digests,
+            "page_digest": PAGE_DIGEST,
+            "outline": _titles(root),
+        }
         # what only the build needed goes before the save, which needs memory of its own
         del stamps, stamp_jobs, front_pages, back_objs, root, summary_links
         for held in (page_objs, annots, dests, rects):
@@ -1779,6 +1788,7 @@ def _attach_and_save(
         {"name": emb.name, "file": emb.file, "record": emb.record, "sha256": emb.sha256} for emb in embedded
     ]
     sealed["binder"] = layout
+    sealed["report_sha256"] = report_json.sha256
     sealed_json = _pack(json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode())
     del sealed
     for name, packed, desc in (
@@ -1984,13 +1994,95 @@ def _digest_streams(h: Any, streams: Sequence[Any]) -> None:
                 h.update(st.read_raw_bytes())
 
 
-def page_digest(page: pikepdf.Object) -> str:
-    """Return the SHA-256 of a page's content streams (decoded; raw where a stream cannot be decoded)."""
+_SIG = pikepdf.Name.Sig
+PAGE_DIGEST = "contents+xobjects+annotations/1"  #: what the manifest's page digests cover (``binder.page_digest``)
+
+
+def page_digest(page: pikepdf.Object, deep: bool = True) -> str:
+    """Return the SHA-256 of what a page shows.
+
+    That is its content streams (decoded; raw where a stream cannot be decoded) and, with ``deep``,
+    :func:`_drawn_digest` (the XObjects and annotations it draws). Binders built before ``deep`` digests
+    (no ``page_digest`` in the manifest) are checked on content streams only.
+    """
     h = hashlib.sha256()
     contents = page.get("/Contents")
     streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
     _digest_streams(h, streams)
+    if deep:
+        h.update(_drawn_digest(page))
     return h.hexdigest()
+
+
+def _value_bytes(value: Any) -> bytes:
+    """Return a plain annotation value (string, name, number, array of them) as bytes that survive a save."""
+    if value is None:
+        return b"-"
+    if isinstance(value, pikepdf.String):
+        return b"(" + bytes(value) + b")"
+    if isinstance(value, pikepdf.Name):
+        return str(value).encode()
+    if isinstance(value, pikepdf.Array):
+        return b"[" + b" ".join(_value_bytes(v) for v in value) + b"]"
+    if isinstance(value, (int, float, Decimal, bool)):
+        return str(value).encode()
+    return type(value).__name__.encode()  # a dictionary or stream value: its kind only (no object numbers)
+
+
+def _drawn_digest(page: pikepdf.Object) -> bytes:
+    """Return a SHA-256 of what a page draws beyond its content streams.
+
+    That is every XObject of its resources, followed through Form XObjects' own resources (stored bytes,
+    never decoded: a source's form is its original content stream, and a decompression bomb must not go
+    off), and every annotation but links: subtype, rectangle, flags, text, field value and appearance
+    streams. A changed lot number inside a source page's form, a retyped form field or an added note all
+    change it; navigation (links, outline) is sealed apart.
+    """
+    h = hashlib.sha256()
+    seen: dict[tuple[int, int], int] = {}  # object numbers change at save: a repeat is named by its first place
+
+    def stream(obj: Any) -> None:
+        if isinstance(obj, pikepdf.Stream):
+            if obj.is_indirect:
+                if obj.objgen in seen:
+                    h.update(b"@%d" % seen[obj.objgen])
+                    return
+                seen[obj.objgen] = len(seen)
+            h.update(obj.read_raw_bytes())
+            resources = obj.get("/Resources")
+            if isinstance(resources, pikepdf.Dictionary):
+                xobjects(resources)
+        elif isinstance(obj, pikepdf.Dictionary):  # appearance states: /On, /Off …
+            for key in sorted(obj.keys()):
+                h.update(key.encode())
+                stream(obj[key])
+
+    def xobjects(resources: pikepdf.Dictionary) -> None:
+        xo = resources.get("/XObject")
+        if isinstance(xo, pikepdf.Dictionary):
+            for key in sorted(xo.keys()):
+                h.update(key.encode())
+                stream(xo[key])
+
+    resources = page.get("/Resources")
+    if isinstance(resources, pikepdf.Dictionary):
+        xobjects(resources)
+    annots = page.get("/Annots")
+    if isinstance(annots, pikepdf.Array):
+        for annot in annots:
+            if not isinstance(annot, pikepdf.Dictionary) or annot.get("/Subtype") == pikepdf.Name.Link:
+                continue
+            if annot.get("/FT") == _SIG:  # the binder's own signature (checked as a signature) or a source's
+                continue
+            for key in ("/Subtype", "/Rect", "/F", "/Contents", "/V", "/AS"):
+                value = annot.get(key)
+                if value is None and key == "/V" and isinstance(annot.get("/Parent"), pikepdf.Dictionary):
+                    value = annot.Parent.get("/V")  # a widget's value sits on its field
+                h.update(key.encode() + _value_bytes(value))
+            ap = annot.get("/AP")
+            if isinstance(ap, pikepdf.Dictionary):
+                stream(ap.get("/N"))
+    return h.digest()
 
 
 def _outline_titles(pdf: pikepdf.Pdf) -> list[str]:
@@ -2059,11 +2151,14 @@ def _titles(items: Sequence[Any]) -> list[str]:
     return titles
 
 
-def binder_layout(pdf: pikepdf.Pdf) -> dict[str, Any]:
-    """Return what the manifest seals about the binder itself: page count, each page's content digest, outline."""
+def binder_layout(pdf: pikepdf.Pdf, deep: bool = True) -> dict[str, Any]:
+    """Return what the manifest seals about the binder itself: page count, each page's digest, outline.
+
+    ``deep=False`` gives the digests of binders built before :data:`PAGE_DIGEST` (content streams only).
+    """
     return {
         "page_count": len(pdf.pages),
-        "page_sha256": [page_digest(p.obj) for p in pdf.pages],
+        "page_sha256": [page_digest(p.obj, deep) for p in pdf.pages],
         "outline": _outline_titles(pdf),
     }
 
@@ -2105,8 +2200,11 @@ def verify_binder(path: Path, bundle: Path | None = None) -> tuple[list[str], li
         layout = sealed.get("binder")
         if not isinstance(layout, dict):
             raise ConfigError(f"{path}: its manifest has no page digests (built by an older evidence-kit)")
-        now = binder_layout(pdf)
+        deep = layout.get("page_digest") == PAGE_DIGEST
+        now = binder_layout(pdf, deep)
         facts.append(f"manifest: {len(sealed['inputs'])} inputs, {len(sealed['records'])} records")
+        if not deep:
+            facts.append("older binder: its page digests cover content streams only, not the forms and notes drawn")
         if now["page_count"] != layout["page_count"]:
             problems.append(
                 Problem("page count", f"the binder has {now['page_count']} pages, the manifest {layout['page_count']}")
@@ -2170,6 +2268,15 @@ def _check_attachments(
         got = hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
         if got != want:
             problems.append(Problem("attachment altered", f"embedded original {name} ({what}): SHA-256 {got}"))
+    report = present.get("evidence-kit-report.json")
+    want_report = sealed.get("report_sha256")
+    if isinstance(want_report, str):
+        got = hashlib.sha256(report.get_file().read_bytes()).hexdigest() if report is not None else "(missing)"
+        if got != want_report:
+            problems.append(Problem("report altered", f"the embedded evidence-kit-report.json: SHA-256 {got}"))
+    if isinstance(listed, list):
+        for name in sorted(set(present) - set(expected) - {"evidence-kit-manifest.json", "evidence-kit-report.json"}):
+            problems.append(Problem("attachment added", f"{name} is embedded but not in the manifest"))
     return checked
 
 

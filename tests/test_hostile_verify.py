@@ -71,6 +71,71 @@ def test_one_attachment_edited_is_named(built: tuple[Path, Path], tmp_path: Path
     assert code == 1 and f"TAMPERED (attachment altered): embedded original {name}" in text
 
 
+def _page_with_form(pdf: pikepdf.Pdf, text: bytes) -> int:
+    """Return the index of the first source page whose own content (the /EKSrc form) contains ``text``."""
+    for i, page in enumerate(pdf.pages):
+        xo = page.obj.get("/Resources", {}).get("/XObject", {})
+        if "/EKSrc" in xo and text in xo.EKSrc.read_bytes():
+            return i
+    raise AssertionError(f"no source page shows {text!r}")
+
+
+def test_source_page_content_edited_inside_its_form_is_named(
+    built: tuple[Path, Path], tmp_path: Path, cli: Any
+) -> None:
+    """The source page is drawn from a Form XObject: changing what it shows (a lot number) is tampering."""
+    _, out = built
+    bad = tmp_path / "bad.pdf"
+    with pikepdf.open(out) as pdf:
+        n = _page_with_form(pdf, b"A24-1001")
+        form = pdf.pages[n].obj.Resources.XObject.EKSrc
+        form.write(form.read_bytes().replace(b"A24-1001", b"A24-9999"))
+        pdf.save(bad)
+    code, text, _ = cli("verify", str(bad))
+    assert code == 1 and f"TAMPERED (page altered): page {n + 1}:" in text, text
+
+
+def test_form_field_retyped_and_note_added_are_named(built: tuple[Path, Path], tmp_path: Path, cli: Any) -> None:
+    _, out = built
+    with pikepdf.open(out) as pdf:
+        n = next(
+            i for i, p in enumerate(pdf.pages) if any(a.get("/FT") == pikepdf.Name.Tx for a in p.obj.get("/Annots", []))
+        )
+    retyped, noted = tmp_path / "retyped.pdf", tmp_path / "noted.pdf"
+    with pikepdf.open(out) as pdf:
+        widget = next(a for a in pdf.pages[n].obj.Annots if a.get("/FT") == pikepdf.Name.Tx)
+        widget.V = pikepdf.String("Death")
+        pdf.save(retyped)
+    with pikepdf.open(out) as pdf:
+        note = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.FreeText,
+            Rect=[72, 72, 300, 100],
+            Contents=pikepdf.String("approved"),
+        )
+        pdf.pages[2].obj.Annots = pdf.make_indirect(pikepdf.Array([*pdf.pages[2].obj.get("/Annots", []), note]))
+        pdf.save(noted)
+    code, text, _ = cli("verify", str(retyped))
+    assert code == 1 and f"TAMPERED (page altered): page {n + 1}:" in text, text
+    code, text, _ = cli("verify", str(noted))
+    assert code == 1 and "TAMPERED (page altered): page 3:" in text, text
+
+
+def test_added_attachment_and_replaced_report_are_named(built: tuple[Path, Path], tmp_path: Path, cli: Any) -> None:
+    _, out = built
+    bad = tmp_path / "bad.pdf"
+    with pikepdf.open(out) as pdf:
+        pdf.attachments["extra.json"] = pikepdf.AttachedFileSpec(pdf, b"{}", filename="extra.json")
+        pdf.attachments["evidence-kit-report.json"] = pikepdf.AttachedFileSpec(
+            pdf, b"{}", filename="evidence-kit-report.json"
+        )
+        pdf.save(bad)
+    code, text, _ = cli("verify", str(bad))
+    assert code == 1
+    assert "TAMPERED (attachment added): extra.json is embedded but not in the manifest" in text, text
+    assert "TAMPERED (report altered): the embedded evidence-kit-report.json" in text, text
+
+
 def test_source_file_changed_after_the_build_is_named(built: tuple[Path, Path], tmp_path: Path, cli: Any) -> None:
     bundle, out = built
     copy = tmp_path / "bundle"
