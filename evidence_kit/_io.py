@@ -7,6 +7,7 @@ import gc
 import hashlib
 import os
 import secrets
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,11 +79,19 @@ def atomic_write(path: Path, *, fsync: bool = True, private: bool = False) -> It
     The file gets the mode ``open()`` gives a new file, 0666 less the umask (0644 under the usual
     umask 022), so colleagues and web servers can read a binder or report as they could any other
     file the user writes; ``private=True`` gives 0600 instead (the cache: it holds the records).
+    Replacing an existing file keeps its permission bits, as writing it in place would: a binder the
+    user locked down to 0600 stays so on the next nightly rebuild.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    keep: int | None = None
+    if not private:
+        with contextlib.suppress(OSError):
+            keep = stat.S_IMODE(os.stat(path).st_mode)
     fd, tmp = _create_temp(path, 0o600 if private else 0o666)
     try:
+        if keep is not None:
+            os.fchmod(fd, keep)
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()

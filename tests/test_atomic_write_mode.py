@@ -41,12 +41,14 @@ def test_new_file_gets_0666_less_the_umask_like_open(tmp_path, umask, mask):
     assert _mode(tmp_path / "atomic.pdf") == _mode(tmp_path / "plain.pdf") == 0o666 & ~mask
 
 
-def test_rewriting_a_0600_output_of_an_older_version_gives_the_usual_mode(tmp_path, umask):
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o664])
+def test_rewriting_an_output_keeps_its_mode_as_writing_in_place_would(tmp_path, umask, mode):
+    """A binder the user locked down (chmod 600) stays locked down on the next nightly rebuild."""
     out = tmp_path / "report.json"
     out.write_bytes(b"{}")
-    out.chmod(0o600)
+    out.chmod(mode)
     _io.write_text_atomic(out, "{}\n")
-    assert _mode(out) == 0o644
+    assert _mode(out) == mode
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"], "no temporary file is left"
 
 
