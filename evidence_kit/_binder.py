@@ -692,7 +692,8 @@ def _binder_report(plan: Plan) -> Report:
 
     That is the findings on the bound records and their digests, with ``record_count`` the number of bound
     records and no baseline comparison (which names records and findings of the whole bundle). The inputs
-    list stays whole: it names files and their SHA-256, as the manifest does.
+    list stays whole (it names files and their SHA-256, as the manifest does), but each input lists only the
+    ids of its bound records: the ids of the rest of the bundle are not the request's to disclose.
     """
     report = plan.run.report
     if plan.selection is None:
@@ -704,6 +705,9 @@ def _binder_report(plan: Plan) -> Report:
             report,
             findings=tuple(f for f in report.findings if (f.location.file, f.location.record) in keys),
             record_count=plan.bound_count,
+            inputs=tuple(
+                replace(o, records=tuple(rid for rid in o.records if (o.file, rid) in keys)) for o in report.inputs
+            ),
             records=[d for d in report.records if (d.type, d.id, d.file) in bound],
             baseline=None,
         )
@@ -792,22 +796,31 @@ def _logs(plan: Plan) -> tuple[BinderLog, ...]:
     return tuple(getattr(plan.run.registry.profiles[plan.run.report.profile], "logs", DEVICE_LOGS))
 
 
+#: the five items 21 CFR 820.45(a) has a label inspection record (the labeling rule pack checks each one)
+LABEL_ITEMS = ("udi", "expiry", "storage", "handling", "processing")
+
+
 def _label_result(d: Mapping[str, Any]) -> str:
-    """Return a label inspection's result from its ``items.*`` (pass / fail / n/a) and its pre-use inspection."""
+    """Return a label inspection's result from its ``items.*`` (pass / fail / n/a) and its pre-use inspection.
+
+    An 820.45(a) item with no result is named: a "pass" over the recorded items alone would read as complete.
+    """
     items = d.get("items")
-    items = items if isinstance(items, Mapping) else {}
+    items = {k: v for k, v in items.items() if v not in (None, "")} if isinstance(items, Mapping) else {}
+    absent = [k for k in LABEL_ITEMS if k not in items]
+    missing = f"; not recorded: {', '.join(absent)}" if items and absent else ""
     failed = [str(k) for k, v in items.items() if v == "fail"]
     if isinstance(d.get("pre_use_inspection"), Mapping) and d["pre_use_inspection"].get("result") == "fail":
         failed.append("pre-use inspection")
     if failed:
-        return "FAIL: " + ", ".join(failed)
+        return "FAIL: " + ", ".join(failed) + missing
     if not items:
         return "not recorded"
     na = [str(k) for k, v in items.items() if v == "n/a"]
     other = [f"{k} {_fmt(v)}" for k, v in items.items() if v not in ("pass", "n/a")]
     if other:
-        return "; ".join(other)
-    return "pass" + (f" (n/a: {', '.join(na)})" if na else "")
+        return "; ".join(other) + missing
+    return "pass" + (f" (n/a: {', '.join(na)})" if na else "") + missing
 
 
 def _cell(col: LogColumn, rec: Record) -> str:

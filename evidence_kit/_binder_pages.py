@@ -391,8 +391,12 @@ def render_record(w: PageWriter, v: RecordView) -> None:
     if v.sources:
         # links to the first source page (``<key>:src``; the binder drops the link when none was merged)
         w.text("Source pages that follow: " + "; ".join(v.sources), size=8, target=f"{v.key}:src")
-    if v.embedded:
-        w.text("Original export embedded in this PDF as: " + "; ".join(v.embedded), size=8)
+    whole = [name for name in v.embedded if "#" not in name]
+    extracts = [name for name in v.embedded if "#" in name]  # a request binder's own copy of one record
+    if whole:
+        w.text("Original export embedded in this PDF as: " + "; ".join(whole), size=8)
+    if extracts:
+        w.text("This record's data (canonical JSON) embedded in this PDF as: " + "; ".join(extracts), size=8)
     w.gap(6)
     if v.findings:
         w.heading(f"Findings on this record ({len(v.findings)})", size=11)

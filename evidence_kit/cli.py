@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -313,18 +314,22 @@ def build(
             cache_dir=_cache(cache_dir, no_cache),
         )
         _keep(result)
-    counts = result.report.counts()
-    excluded = sum(1 for o in result.report.inputs if not o.bound)
-    bound = f"{result.report.record_count} records"
-    if select:  # a request binder: say how many records it holds, not only how many the bundle has
+    report = result.report
+    excluded = sum(1 for o in report.inputs if not o.bound)
+    counts = report.counts()
+    findings = f"{counts['error']} errors, {counts['warning']} warnings"
+    bound = f"{report.record_count} records"
+    if select:  # a request binder: its records' findings decide, the bundle's are given beside them
         selection = parse_selection(select)
-        chosen = len(select_records(result, selection))
-        bound = f"{chosen} of {result.report.record_count} records ({selection.describe()})"
-    click.echo(
-        f"wrote {output}: {bound}, {len(result.report.inputs)} input files "
-        f"({excluded} excluded), {counts['error']} errors, {counts['warning']} warnings"
-    )
-    raise _Fail(_exit_for(result.report, result.config.fail_on))
+        chosen = {(r.location.file, r.id) for r in select_records(result, selection)}
+        bound = f"{len(chosen)} of {report.record_count} records ({selection.describe()})"
+        report = dataclasses.replace(
+            report, findings=tuple(f for f in report.findings if (f.location.file, f.location.record) in chosen)
+        )
+        mine = report.counts()
+        findings = f"{mine['error']} errors, {mine['warning']} warnings on them (bundle: {findings})"
+    click.echo(f"wrote {output}: {bound}, {len(report.inputs)} input files ({excluded} excluded), {findings}")
+    raise _Fail(_exit_for(report, result.config.fail_on))
 
 
 @cli.command()

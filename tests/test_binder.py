@@ -741,3 +741,16 @@ def test_stamps_in_small_jobs_give_the_same_binder(
         out = tmp_path / f"w{workers}.pdf"
         build_binder(root, out, pm=_pm(), workers=workers)
         assert out.read_bytes() == first.read_bytes()
+
+
+def test_label_log_result_names_missing_items_and_matches_the_rule_pack() -> None:
+    from evidence_kit_builtin.rules.labeling import ITEMS
+
+    from evidence_kit._binder import LABEL_ITEMS, _label_result
+
+    assert set(LABEL_ITEMS) == set(ITEMS)  # the log and the rule pack agree on the five 820.45(a) items
+    five = {k: "pass" for k in LABEL_ITEMS}
+    assert _label_result({"items": five}) == "pass"
+    assert _label_result({"items": {**five, "processing": None}}) == "pass; not recorded: processing"
+    assert _label_result({"items": {**five, "storage": "fail", "udi": ""}}) == "FAIL: storage; not recorded: udi"
+    assert _label_result({}) == "not recorded"

@@ -116,12 +116,15 @@ def test_request_binder_report_and_readiness_cover_the_selected_records_only(bun
     report = json.loads(attachments(out)["evidence-kit-report.json"])
     assert {f["location"]["record"] for f in report["findings"]} == {"CMP-1"}
     assert report["record_count"] == 1 and [r["id"] for r in report["records"]] == ["CMP-1"]
+    assert [rid for o in report["inputs"] for rid in o["records"]] == ["CMP-1"]  # no other id of the bundle
     mine = [f for f in everything.findings if f.location.record == "CMP-1"]
     assert sum(report["counts"].values()) == len(mine) < len(everything.findings)
     pages = text(out)
     assert "CMP-2" not in pages and "SECRET-PATIENT-DATA" not in pages
     assert "It holds 1 of the bundle's 5 records" in pages.replace("\r\n", " ")
     assert "All findings" not in pages and "On the selected records" in pages
+    flat = pages.replace("\r\n", " ").replace("\n", " ")
+    assert "This record's data (canonical JSON) embedded in this PDF as:" in flat  # not "Original export"
 
 
 def test_request_binder_verifies(bundle: Path, tmp_path: Path, cli: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -125,6 +126,7 @@ def test_cli_request_binder(bundle: Path, tmp_path: Path, cli: Callable[..., tup
     assert code in (0, 1), err
     assert out.is_file() and "wrote" in stdout
     assert "1 of 3 records (device:LVP-200)" in stdout, stdout
+    assert re.search(r"\d+ errors, \d+ warnings on them \(bundle: \d+ errors, \d+ warnings\)", stdout), stdout
     if shutil.which("qpdf") is None:
         pytest.skip("qpdf is not installed (apt-get install qpdf)")
     data = json.loads(subprocess.run(["qpdf", "--json=2", str(out)], capture_output=True, text=True).stdout)
