@@ -1089,9 +1089,11 @@ def _index(plan: Plan) -> dict[str, dict[str, list[str]]]:
 def _render_manifest(plan: Plan) -> tuple[bytes, list[Link], dict[str, int], list[str]]:
     """Render the back matter that needs no page numbers: the profile's appendices and the manifest.
 
-    Also returns the records' digests (:meth:`Record.digest`), for the embedded manifest.
+    Also returns the records' digests (:meth:`Record.digest`), for the embedded manifest: the entries', then
+    the folded documents' (bound with the record read from their PDF, so sealed and listed too).
     """
     digests = [e.rec.digest() for e in plan.entries]
+    folded = [r.digest() for r in plan.folded]
     w = PageWriter("Back matter")
     for i, (title, body) in enumerate(plan.appendices):
         w.new_page(anchor=f"app:{i}")
@@ -1126,10 +1128,16 @@ def _render_manifest(plan: Plan) -> tuple[bytes, list[Link], dict[str, int], lis
     w.heading("Records (SHA-256 of canonical JSON)", size=11)
     w.table(
         [Column("Record", 155), Column("Type", 88), Column("SHA-256", 261)],
-        [Row((e.rec.id, e.rec.type, d), target=e.key) for e, d in zip(plan.entries, digests, strict=True)],
+        [
+            *(Row((e.rec.id, e.rec.type, d), target=e.key) for e, d in zip(plan.entries, digests, strict=True)),
+            *(
+                Row((r.id, f"{r.type} (pages bound with its record)", d))
+                for r, d in zip(plan.folded, folded, strict=True)
+            ),
+        ],
         size=7,
     )
-    return w.finish(), w.links, w.anchors, digests
+    return w.finish(), w.links, w.anchors, [*digests, *folded]
 
 
 def _render_index(
@@ -1796,7 +1804,9 @@ def _attach_and_save(
             creation_date=when,
             mod_date=when,
         )
-    sealed = manifest(run, [e.rec for e in plan.entries], record_digests)
+    # the folded documents are bound too (their PDF's pages follow the record read from it): sealed alike, so
+    # the manifest counts every record the report and the cover count
+    sealed = manifest(run, [*(e.rec for e in plan.entries), *plan.folded], record_digests)
     sealed["attachments"] = [
         {"name": emb.name, "file": emb.file, "record": emb.record, "sha256": emb.sha256} for emb in embedded
     ]
