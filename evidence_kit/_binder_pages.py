@@ -54,7 +54,11 @@ def face(font: str, text: str) -> str:
 
 
 def wrap(text: str, width: float, font: str = FONT, size: float = 9) -> list[str]:
-    """Split ``text`` into lines no wider than ``width`` points; words longer than a line are split."""
+    """Split ``text`` into lines no wider than ``width`` points; words longer than a line are split.
+
+    A long word is split after its last ``-``, ``.``, ``_`` or ``/`` that fits (when that keeps at least a
+    third of the line), else where the line ends.
+    """
     measure = pdfmetrics.stringWidth
     if "\n" not in text and "\r" not in text and "\t" not in text and measure(text, font, size) <= width:
         return [text]  # the common case: one call instead of one per word
@@ -74,6 +78,9 @@ def wrap(text: str, width: float, font: str = FONT, size: float = 9) -> list[str
                 cut = max(1, int(len(word) * width / w))
                 while cut > 1 and measure(word[:cut], font, size) > width:
                     cut -= 1
+                soft = max(word.rfind(mark, 0, cut) for mark in "-._/")  # rule codes, ids, file names
+                if soft >= cut // 3:
+                    cut = soft + 1  # after the mark, not mid-word: "capa.closed-" / "without-effectiveness"
                 out.append(word[:cut])
                 word = word[cut:]
                 w = measure(word, font, size)

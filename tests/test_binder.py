@@ -754,3 +754,13 @@ def test_label_log_result_names_missing_items_and_matches_the_rule_pack() -> Non
     assert _label_result({"items": {**five, "processing": None}}) == "pass; not recorded: processing"
     assert _label_result({"items": {**five, "storage": "fail", "udi": ""}}) == "FAIL: storage; not recorded: udi"
     assert _label_result({}) == "not recorded"
+
+
+def test_wrap_splits_long_codes_after_a_mark_not_mid_word() -> None:
+    from evidence_kit.pdfpages import wrap
+
+    lines = wrap("capa.closed-without-effectiveness", 80, size=8)
+    assert "".join(lines) == "capa.closed-without-effectiveness"
+    assert all(line[-1] in "-._/" for line in lines[:-1]), lines
+    plain = wrap("x" * 200, 50)  # a word with no mark still splits where the line ends
+    assert len(plain) > 1 and "".join(plain) == "x" * 200
