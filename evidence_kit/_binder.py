@@ -2059,6 +2059,9 @@ def _value_bytes(value: Any) -> bytes:
     return type(value).__name__.encode()  # a dictionary or stream value: its kind only (no object numbers)
 
 
+_EMPTY = hashlib.sha256().digest()  #: a part with nothing in it
+
+
 class _DrawnHasher:
     """Hashes what a page draws beyond its content streams (see :func:`_drawn_digest`), part by part."""
 
@@ -2141,12 +2144,18 @@ def _drawn_digest(page: pikepdf.Object, xobjects: bytes | None = None) -> bytes:
     when it was hashed from the source (:func:`_source_xobjects_digest`).
     """
     if xobjects is None:
+        resources = page.get("/Resources")
+        xobjects = _EMPTY
+        if isinstance(resources, pikepdf.Dictionary) and "/XObject" in resources:
+            part = _DrawnHasher()
+            part.xobjects(resources)
+            xobjects = part.h.digest()
+    annots = _EMPTY  # most pages have none: no hasher to make (20,000 pages at 5k sources)
+    if "/Annots" in page:
         part = _DrawnHasher()
-        part.xobjects(page.get("/Resources"))
-        xobjects = part.h.digest()
-    annots = _DrawnHasher()
-    annots.annotations(page)
-    return hashlib.sha256(xobjects + annots.h.digest()).digest()
+        part.annotations(page)
+        annots = part.h.digest()
+    return hashlib.sha256(xobjects + annots).digest()
 
 
 def _outline_titles(pdf: pikepdf.Pdf) -> list[str]:
