@@ -348,7 +348,22 @@ class BinderLog:
     columns: tuple[LogColumn, ...]
 
 
-#: The device-maker logs (21 CFR 820.198, CAPA, 820.90 / ISO 13485 8.3, 820.45): the default of a MappedProfile.
+#: The CAPA log (ISO 13485:2016 8.5.2): both built-in profiles show it.
+CAPA_LOG = BinderLog(
+    "capa",
+    "CAPA log",
+    ("capa",),
+    (
+        LogColumn("CAPA", 100, show="id"),
+        LogColumn("Opened", 70, ("opened_at", "opened_date")),
+        LogColumn("Status", 70, ("status",)),
+        LogColumn("Closed", 70, ("closed_at", "closed_date")),
+        LogColumn("Triggered by", 160, ("triggers",), "ids"),
+    ),
+)
+
+#: The device-maker logs (complaints: 21 CFR 820.35(a), ISO 13485:2016 8.2.2; CAPA: 8.5.2; nonconformance: 8.3;
+#: label inspection: 21 CFR 820.45): the default of a MappedProfile.
 DEVICE_LOGS: tuple[BinderLog, ...] = (
     BinderLog(
         "complaint",
@@ -363,18 +378,7 @@ DEVICE_LOGS: tuple[BinderLog, ...] = (
             LogColumn("Status", 50, ("status",)),
         ),
     ),
-    BinderLog(
-        "capa",
-        "CAPA log",
-        ("capa",),
-        (
-            LogColumn("CAPA", 100, show="id"),
-            LogColumn("Opened", 70, ("opened_at", "opened_date")),
-            LogColumn("Status", 70, ("status",)),
-            LogColumn("Closed", 70, ("closed_at", "closed_date")),
-            LogColumn("Triggered by", 160, ("triggers",), "ids"),
-        ),
-    ),
+    CAPA_LOG,
     BinderLog(
         "nonconformance",
         "Nonconformance log",

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from evidence_kit import BinderLog, LogColumn, MappedProfile, Record, RecordSet, Report, hookimpl
-from evidence_kit.contracts import Section
+from evidence_kit.contracts import CAPA_LOG, Section
 from evidence_kit_builtin.gap.catalogue import load_catalogue
 from evidence_kit_builtin.gap.evidence import document_kind, kind_matches
 
@@ -64,18 +64,7 @@ LOGS = (
             LogColumn("Investigation / CAPA", 70, ("deviation_id", "capa_ids"), "ids"),
         ),
     ),
-    BinderLog(
-        "capa",
-        "CAPA log",
-        ("capa",),
-        (
-            LogColumn("CAPA", 100, show="id"),
-            LogColumn("Opened", 70, ("opened_at", "opened_date")),
-            LogColumn("Status", 70, ("status",)),
-            LogColumn("Closed", 70, ("closed_at", "closed_date")),
-            LogColumn("Triggered by", 160, ("triggers",), "ids"),
-        ),
-    ),
+    CAPA_LOG,
     BinderLog(
         "deviation",
         "Deviation and investigation log (211.192)",
