@@ -384,8 +384,10 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
     by_file: dict[str, list[Embedded]] = {}
     for emb in embedded_files:
         by_file.setdefault(emb.file, []).append(emb)
+    opened_by: dict[str, tuple[str, str]] = {}  # PDF → (id, key) of the record its pages follow
     for i, (sec, child, rec) in enumerate(ordered):
         srcs: list[Source] = []
+        bound_with = tuple((att, *opened_by[att]) for att in dict.fromkeys(rec.attachments) if att in opened_by)
         docs = [d for att in rec.attachments if att not in opened for d in folded.get(att, ())]
         if docs:  # the folded documents' findings count as this record's (the PDF's pages follow it)
             mine = findings.setdefault((rec.location.file, rec.id), [])
@@ -399,6 +401,7 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
             o = outcome.get(att)
             why = None if o is None or o.bound else f"{o.excluded_by}: {o.reason}"
             opened[att] = src = Source(att, error=why)
+            opened_by[att] = (rec.id, f"r{i}")
             srcs.append(src)
             if why:
                 not_merged.append((att, why))
@@ -438,6 +441,7 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
             ),
             embedded=tuple(_embedded_names(rec, by_file)),
             confidential=rec.data.get("confidential") is True,
+            bound_with=bound_with,
         )
         entries.append(Entry(rec, f"r{i}", sec, child.key, view, srcs, documents=tuple(docs)))
     by_id: dict[str, Entry] = {}

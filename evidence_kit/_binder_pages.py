@@ -382,6 +382,8 @@ class RecordView:
     sources: tuple[str, ...]
     embedded: tuple[str, ...]
     confidential: bool
+    #: PDFs whose pages were bound after an earlier record read from the same file: (file, its id, its key)
+    bound_with: tuple[tuple[str, str, str], ...] = ()
 
 
 def render_record(w: PageWriter, v: RecordView) -> None:
@@ -398,6 +400,8 @@ def render_record(w: PageWriter, v: RecordView) -> None:
     if v.sources:
         # links to the first source page (``<key>:src``; the binder drops the link when none was merged)
         w.text("Source pages that follow: " + "; ".join(v.sources), size=8, target=f"{v.key}:src")
+    for file, owner, key in v.bound_with:  # one PDF, several records: its pages follow the first of them
+        w.text(f"Source pages: {file}, bound after {owner}", size=8, target=f"{key}:src")
     whole = [name for name in v.embedded if "#" not in name]
     extracts = [name for name in v.embedded if "#" in name]  # a request binder's own copy of one record
     if whole:

@@ -308,3 +308,27 @@ def test_a_hostile_field_list_cannot_touch_the_page_tree(tmp_path: Path) -> None
         kids = [k.objgen for k in parent.Kids]
         assert len(kids) == len(set(kids)) == 4
         assert all(p.obj.Parent.get("/Type") == "/Pages" for p in binder.pages)
+
+
+def test_second_record_of_one_pdf_points_to_the_pages_bound_after_the_first(tmp_path: Path) -> None:
+    """One minutes PDF carrying two records: its pages follow the first; the second's summary links to them."""
+    second = {"record_type": "management_review", "id": "MR-8", "review_date": "2026-06-01"}
+    pdf = minutes_pdf()  # carries MR-7.json
+    pdf = with_json_attachment(pdf, "MR-8.json", json.dumps(second).encode(), "record", "D:20260601")
+    root = tmp_path / "bundle"
+    (root / "minutes").mkdir(parents=True)
+    (root / "evidence-kit.toml").write_text(TOML.split("[[inputs]]")[0])
+    (root / "minutes" / "MR-7_minutes.pdf").write_bytes(pdf)
+    out = tmp_path / "binder.pdf"
+    result = build_binder(root, out)
+    assert {r.id for r in result.records if r.type == "management_review"} == {"MR-7", "MR-8"}
+    texts = page_texts(out)
+    marker = "Management review MR-7 minutes"
+    assert sum(marker in t for t in texts) == 1  # the pages are bound once
+    owner = next(i for i, t in enumerate(texts) if "Source pages that follow: minutes/MR-7_minutes.pdf" in t)
+    other = next(i for i, t in enumerate(texts) if "Source pages: minutes/MR-7_minutes.pdf, bound after" in t)
+    assert marker in texts[owner + 1] and other != owner
+    with pikepdf.open(out) as doc:
+        links = [a for a in doc.pages[other].obj.get("/Annots", []) if a.get("/Subtype") == "/Link"]
+        targets = {a.Dest[0].objgen for a in links if "/Dest" in a}
+        assert doc.pages[owner + 1].obj.objgen in targets, "the pointer links to the pages"
