@@ -50,6 +50,7 @@ import mmap
 import multiprocessing as mp
 import re
 import time
+import warnings
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -464,7 +465,7 @@ def _plan(run: Run, records: Sequence[Record], selection: Selection | None) -> P
     )
 
 
-def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[Any, pikepdf.Object], fonts: pikepdf.Dictionary) -> None:
+def _open_sources(plan: Plan, out: pikepdf.Pdf, shared: dict[Any, Any], fonts: pikepdf.Dictionary) -> None:
     """Open every source from bytes (no fd stays open), copy its pages into ``out`` and give them a band.
 
     Form fields come along under one parent field per source (see :class:`_Forms`), so every form keeps its own
@@ -529,9 +530,9 @@ class _Forms:
         for f in list(form.Fields)[:MAX_FORM_NODES]:  # indirect field dictionaries, each once; never a page
             if isinstance(f, pikepdf.Dictionary) and f.is_indirect and f.get("/Type") not in _PAGE_TYPES:
                 picked.setdefault(f.objgen, f)
+        if not picked or not _is_tree(list(picked.values())):
+            return  # a field tree that loops (or shares nodes) breaks signature tools: the widgets stay, unmerged
         roots = [out.copy_foreign(f) for f in picked.values()]
-        if not roots:
-            return
         stem = PurePosixPath(file).stem.replace(".", "_")
         parent = out.make_indirect(
             pikepdf.Dictionary(T=pikepdf.String(f"src{len(self.parents) + 1}_{stem}"), Kids=pikepdf.Array(roots))
@@ -570,6 +571,27 @@ class _Forms:
         if self.need_appearances:
             form.NeedAppearances = True
         out.Root.AcroForm = form
+
+
+def _is_tree(roots: Sequence[pikepdf.Object]) -> bool:
+    """Whether the form fields under ``roots`` form a tree: no node reached twice through /Kids, within bounds.
+
+    A field whose /Kids lead back to itself (a hostile or broken form) makes pyHanko refuse the whole
+    /AcroForm, and with it the binder's own signature; such a source's fields are not merged.
+    """
+    stack, seen = list(roots), set[tuple[int, int]]()
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, pikepdf.Dictionary):
+            continue
+        if node.is_indirect:
+            if node.objgen in seen or len(seen) >= MAX_FORM_NODES:
+                return False
+            seen.add(node.objgen)
+        kids = node.get("/Kids")
+        if isinstance(kids, pikepdf.Array):
+            stack.extend(kids)
+    return True
 
 
 def _widgets_have_appearances(roots: Sequence[pikepdf.Object]) -> bool:
@@ -746,7 +768,7 @@ def _report_json(report: Any) -> Packed:
 def _render_parallel(
     plan: Plan,
     out: pikepdf.Pdf,
-    shared: dict[Any, pikepdf.Object],
+    shared: dict[Any, Any],
     fonts: pikepdf.Dictionary,
     pool: ProcessPoolExecutor | None,
 ) -> list[Any]:
@@ -1217,9 +1239,19 @@ def _floats(arr: pikepdf.Object) -> tuple[float, float, float, float]:
 _XOBJECT, _FORM, _EKSRC = pikepdf.Name.XObject, pikepdf.Name.Form, b"/EKSrc Do\n"
 
 
-def _band(
-    out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[Any, pikepdf.Object], fonts: pikepdf.Dictionary
-) -> Geometry:
+_FORMS_MADE = ("forms made",)  #: key in ``shared`` of the content streams already turned into a page's form
+
+
+def _own_copy(out: pikepdf.Pdf, stream: pikepdf.Stream) -> pikepdf.Stream:
+    """Return a new stream with ``stream``'s stored bytes and dictionary (its filters apply unchanged)."""
+    copy = out.make_stream(stream.read_raw_bytes())
+    for key, value in stream.items():
+        if key != "/Length":
+            copy[key] = value
+    return copy
+
+
+def _band(out: pikepdf.Pdf, page: pikepdf.Object, shared: dict[Any, Any], fonts: pikepdf.Dictionary) -> Geometry:
     """Grow a source page's box by the stamp band on its visual bottom and fence its content off.
 
     The page's content stream becomes a Form XObject (its bytes untouched; clipped to the old box by /BBox)
@@ -1239,6 +1271,13 @@ def _band(
     # never decode source streams here (a decompression bomb would go off): an array stays as it is
     form = contents if isinstance(contents, pikepdf.Stream) else None
     if form is not None:
+        forms: set[tuple[int, int]] = shared.setdefault(_FORMS_MADE, set())
+        if form.objgen in forms or "/Subtype" in form:
+            # another page's form already (a template page: one content stream, other resources per page) or
+            # drawn as an XObject somewhere: this page gets a form of its own, the same bytes, so neither
+            # page's resources and box overwrite the other's
+            form = _own_copy(out, form)
+        forms.add(form.objgen)
         resources = page.get("/Resources")
         form.Type = _XOBJECT
         form.Subtype = _FORM
@@ -1271,7 +1310,7 @@ def _band(
     return llx, lly, urx, ury, rot, prefix, key
 
 
-def _box(shared: dict[Any, pikepdf.Object], corners: tuple[float, float, float, float]) -> pikepdf.Object:
+def _box(shared: dict[Any, Any], corners: tuple[float, float, float, float]) -> pikepdf.Object:
     arr = shared.get(corners)
     if arr is None:
         shared[corners] = arr = pikepdf.Array(corners)
@@ -1505,7 +1544,7 @@ def _build(plan: Plan, output: Path, workers: int) -> None:
 def _assemble(plan: Plan, output: Path, pool: ProcessPoolExecutor | None) -> None:
     config = plan.run.config
     out = pikepdf.new()
-    shared: dict[Any, pikepdf.Object] = {}
+    shared: dict[Any, Any] = {}
     fonts = pikepdf.Dictionary(
         EKStamp=out.make_indirect(
             pikepdf.Dictionary(
@@ -2010,13 +2049,17 @@ def _save(out: pikepdf.Pdf, fh: Any) -> None:
     that is not plain Flate, such as ASCII85 + Flate: about 1 s per 15,000 source pages); the streams the
     binder makes are compressed when made (:func:`_small_stream`, :func:`_attachment`, reportlab's pages).
     """
-    out.save(
-        fh,
-        deterministic_id=True,
-        compress_streams=False,
-        stream_decode_level=pikepdf.StreamDecodeLevel.none,
-        fix_metadata_version=False,  # the XMP holds no pdf:PDFVersion; checking would parse it with lxml
-    )
+    with warnings.catch_warnings():
+        # widgets of a source whose field tree loops are left out of /AcroForm on purpose (see _is_tree): they keep
+        # their appearances, and pikepdf's note that Acrobat may not show them as fields is expected
+        warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+        out.save(
+            fh,
+            deterministic_id=True,
+            compress_streams=False,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+            fix_metadata_version=False,  # the XMP holds no pdf:PDFVersion; checking would parse it with lxml
+        )
 
 
 def _digest_streams(h: Any, streams: Sequence[Any]) -> None:
@@ -2048,6 +2091,15 @@ def page_digest(page: pikepdf.Object, deep: bool = True) -> str:
     return h.hexdigest()
 
 
+def _zero_area(rect: Any) -> bool:
+    """Whether an annotation rectangle covers no area (an invisible signature field's is [0 0 0 0])."""
+    try:
+        x1, y1, x2, y2 = _floats(rect)
+    except (TypeError, ValueError, IndexError, AttributeError):
+        return True
+    return x1 == x2 or y1 == y2
+
+
 def _value_bytes(value: Any) -> bytes:
     """Return a plain annotation value (string, name, number, array of them) as bytes that survive a save."""
     if value is None:
@@ -2058,12 +2110,15 @@ def _value_bytes(value: Any) -> bytes:
         return str(value).encode()
     if isinstance(value, pikepdf.Array):
         return b"[" + b" ".join(_value_bytes(v) for v in value) + b"]"
-    if isinstance(value, (int, float, Decimal, bool)):
+    if isinstance(value, bool):
         return str(value).encode()
+    if isinstance(value, int | float | Decimal):  # 612, 612.0 and 612.000 are one number, however a writer spells it
+        return format(float(value), ".4f").encode()
     return type(value).__name__.encode()  # a dictionary or stream value: its kind only (no object numbers)
 
 
 _EMPTY = hashlib.sha256().digest()  #: a part with nothing in it
+MAX_DRAWN_DEPTH = 32  #: forms nested deeper than this are sealed by a marker, not walked (hostile nesting)
 
 
 class _DrawnHasher:
@@ -2073,48 +2128,61 @@ class _DrawnHasher:
         self.h = hashlib.sha256()
         self.seen: dict[tuple[int, int], int] = {}  # object numbers change at save: a repeat is named by its place
 
-    def stream(self, obj: Any, key: str = "") -> None:
-        """Hash one XObject or appearance stream (stored bytes) under ``key``, then what its resources draw."""
+    def stream(self, obj: Any, key: str = "", depth: int = 0) -> None:
+        """Hash one XObject or appearance stream (stored bytes) under ``key``, then what its resources draw.
+
+        Hostile files nest forms hundreds deep or loop a dictionary into itself: every indirect object is
+        hashed once (a repeat by its place), and below :data:`MAX_DRAWN_DEPTH` only a marker is hashed.
+        """
         self.h.update(key.encode())
+        if depth > MAX_DRAWN_DEPTH:
+            self.h.update(b"!deep")
+            return
+        if isinstance(obj, pikepdf.Stream | pikepdf.Dictionary) and obj.is_indirect:
+            if obj.objgen in self.seen:
+                self.h.update(b"@%d" % self.seen[obj.objgen])
+                return
+            self.seen[obj.objgen] = len(self.seen)
         if isinstance(obj, pikepdf.Stream):
-            if obj.is_indirect:
-                if obj.objgen in self.seen:
-                    self.h.update(b"@%d" % self.seen[obj.objgen])
-                    return
-                self.seen[obj.objgen] = len(self.seen)
             self.h.update(obj.read_raw_bytes())
-            resources = obj.get("/Resources")
-            if isinstance(resources, pikepdf.Dictionary):
-                self.xobjects(resources)
+            self.xobjects(obj.get("/Resources"), depth + 1)
         elif isinstance(obj, pikepdf.Dictionary):  # appearance states: /On, /Off …
             for state in sorted(obj.keys()):
-                self.stream(obj[state], state)
+                self.stream(obj[state], state, depth + 1)
 
-    def xobjects(self, resources: Any) -> None:
+    def xobjects(self, resources: Any, depth: int = 0) -> None:
         """Hash every XObject of ``resources``, by name."""
         xo = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
         if isinstance(xo, pikepdf.Dictionary):
             for name in sorted(xo.keys()):
-                self.stream(xo[name], name)
+                self.stream(xo[name], name, depth)
 
     def annotations(self, page: pikepdf.Object) -> None:
-        """Hash every annotation of ``page`` but links and signature fields."""
+        """Hash every annotation of ``page`` that can show something.
+
+        Left out: links without an appearance (navigation: the binder's own, sealed by the outline and
+        the pages they sit on) and invisible signature fields (the binder's own signature, checked as a
+        signature). A link or signature field that draws an appearance is hashed like any annotation.
+        """
         annots = page.get("/Annots")
         if not isinstance(annots, pikepdf.Array):
             return
         for annot in annots:
-            if not isinstance(annot, pikepdf.Dictionary) or annot.get("/Subtype") == pikepdf.Name.Link:
+            if not isinstance(annot, pikepdf.Dictionary):
                 continue
-            if annot.get("/FT") == _SIG:  # the binder's own signature (checked as a signature) or a source's
+            ap = annot.get("/AP")
+            if not isinstance(ap, pikepdf.Dictionary) and annot.get("/Subtype") == pikepdf.Name.Link:
                 continue
-            for key in ("/Subtype", "/Rect", "/F", "/Contents", "/V", "/AS"):
+            if annot.get("/FT") == _SIG and _zero_area(annot.get("/Rect")):
+                continue
+            for key in ("/Subtype", "/Rect", "/F", "/Contents", "/V", "/AS", "/C", "/IC", "/CA", "/OC"):
                 value = annot.get(key)
                 if value is None and key == "/V" and isinstance(annot.get("/Parent"), pikepdf.Dictionary):
                     value = annot.Parent.get("/V")  # a widget's value sits on its field
                 self.h.update(key.encode() + _value_bytes(value))
-            ap = annot.get("/AP")
             if isinstance(ap, pikepdf.Dictionary):
-                self.stream(ap.get("/N"), "/N")
+                for state in ("/N", "/R", "/D"):  # normal, rollover, down
+                    self.stream(ap.get(state), state)
 
 
 def _source_xobjects_digest(page: pikepdf.Object) -> bytes:
@@ -2136,7 +2204,9 @@ def _source_xobjects_digest(page: pikepdf.Object) -> bytes:
         hasher.h.update(b"/EKSrc")
         hasher.seen[contents.objgen] = 0
         hasher.h.update(contents.read_raw_bytes())
-    hasher.xobjects(resources)
+        hasher.xobjects(resources, 1)  # one level down, inside the form, as verify walks the binder's page
+    else:
+        hasher.xobjects(resources)
     return hasher.h.digest()
 
 
@@ -2162,7 +2232,8 @@ def _drawn_digest(page: pikepdf.Object, xobjects: bytes | None = None) -> bytes:
         part = _DrawnHasher()
         part.annotations(page)
         annots = part.h.digest()
-    return hashlib.sha256(xobjects + annots).digest()
+    boxes = b"".join(_value_bytes(page.get(key)) for key in ("/MediaBox", "/CropBox", "/Rotate"))
+    return hashlib.sha256(xobjects + annots + boxes).digest()
 
 
 def _outline_titles(pdf: pikepdf.Pdf) -> list[str]:

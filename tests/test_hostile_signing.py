@@ -105,3 +105,22 @@ def test_source_pdf_signatures_are_reported_with_coverage(corpus: Path, tmp_path
         assert not s.covers_whole_file and not s.trusted, name
     broken = signatures((corpus / "pdf" / "pyhanko_sigcov_base.pdf").read_bytes())
     assert broken and all(s.error or not s.trusted for s in broken)
+
+
+def test_signed_binder_of_a_source_with_a_looping_field_tree_verifies(
+    corpus: Path, tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source whose form fields loop is bound without merging its fields, so the binder's signature is found."""
+    from evidence_kit.cli import main
+
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "evidence-kit.toml").write_text('[establishment]\nname = "X"\n')
+    shutil.copy(corpus / "pdf" / "pyhanko_form-tree-circular-ref.pdf", bundle / "looping-form.pdf")
+    key = _p12(tmp_path / "key.p12", b"s3cret")
+    monkeypatch.setenv("EVIDENCE_KIT_SIGN_PASSWORD", "s3cret")
+    out = tmp_path / "binder.pdf"
+    assert main(["build", str(bundle), "-q", "-o", str(out), "--sign", str(key)]) in (0, 1)
+    code, text, _ = cli("verify", str(out), str(bundle))
+    assert code == 0, text
+    assert "integrity OK" in text

@@ -195,3 +195,104 @@ def test_verify_usage_errors_exit_2(tmp_path: Path, cli: Any) -> None:
     junk.write_bytes(b"hello")
     code, _, err = cli("verify", str(junk))
     assert code == 2 and "not a readable PDF" in err
+
+
+def _pdf_with(make: Any) -> bytes:
+    import io
+
+    pdf = pikepdf.new()
+    make(pdf)
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return buf.getvalue()
+
+
+def _image(pdf: pikepdf.Pdf, shade: int) -> pikepdf.Object:
+    import zlib
+
+    return pdf.make_indirect(
+        pikepdf.Stream(
+            pdf,
+            zlib.compress(bytes([shade, 0, 0]) * 16),
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Image,
+            Width=4,
+            Height=4,
+            ColorSpace=pikepdf.Name.DeviceRGB,
+            BitsPerComponent=8,
+            Filter=pikepdf.Name.FlateDecode,
+        )
+    )
+
+
+def _template_pages(pdf: pikepdf.Pdf) -> None:
+    """Two pages sharing one content stream ("/Im Do"), each with its own image as /Im (a template page)."""
+    shared = pdf.make_indirect(pikepdf.Stream(pdf, b"q 100 0 0 100 100 100 cm /Im Do Q"))
+    for i in range(2):
+        pdf.add_blank_page(page_size=(612, 792))
+        pdf.pages[i].obj.Contents = shared
+        pdf.pages[i].obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im=_image(pdf, 200 * i)))
+
+
+def _deep_forms(pdf: pikepdf.Pdf) -> None:
+    """A page drawing a chain of 3,000 nested forms, and a note whose appearance dictionary holds itself."""
+    pdf.add_blank_page(page_size=(612, 792))
+    prev = None
+    for _ in range(3000):
+        body = b"/N Do" if prev is not None else b"0 0 1 1 re f"
+        form = pdf.make_indirect(
+            pikepdf.Stream(pdf, body, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 10, 10])
+        )
+        if prev is not None:
+            form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(N=prev))
+        prev = form
+    page = pdf.pages[0].obj
+    page.Contents = pdf.make_indirect(pikepdf.Stream(pdf, b"/F0 Do"))
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F0=prev))
+    loop = pdf.make_indirect(pikepdf.Dictionary())
+    loop.On = loop
+    note = pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Square, Rect=[0, 0, 10, 10], AP=pikepdf.Dictionary(N=loop)
+    )
+    page.Annots = pdf.make_indirect(pikepdf.Array([note]))
+
+
+@pytest.mark.parametrize("make", [_template_pages, _deep_forms], ids=["template-pages", "deep-and-looping"])
+def test_unusual_sources_build_and_verify_clean(make: Any, tmp_path: Path, cli: Any) -> None:
+    """No false alarm, no crash: template pages keep their own images; hostile nesting is sealed, not walked."""
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "evidence-kit.toml").write_text('[establishment]\nname = "X"\n')
+    (bundle / "source.pdf").write_bytes(_pdf_with(make))
+    out = tmp_path / "binder.pdf"
+    build_binder(bundle, out)
+    code, text, _ = cli("verify", str(out), str(bundle))
+    assert code == 0, text
+    if make is _template_pages:  # each source page draws its own image, as in the source
+        with pikepdf.open(out) as pdf:
+            shades = {
+                bytes(p.obj.Resources.XObject.EKSrc.Resources.XObject.Im.read_bytes()[:1])
+                for p in pdf.pages
+                if "/EKSrc" in p.obj.get("/Resources", {}).get("/XObject", {})
+            }
+        assert shades == {b"\x00", b"\xc8"}
+
+
+def test_page_box_and_drawn_link_are_named(built: tuple[Path, Path], tmp_path: Path, cli: Any) -> None:
+    """A cropped page and a 'link' that draws an appearance change what the page shows."""
+    _, out = built
+    cropped, drawn = tmp_path / "cropped.pdf", tmp_path / "drawn.pdf"
+    with pikepdf.open(out) as pdf:
+        pdf.pages[3].obj.CropBox = pikepdf.Array([0, 0, 300, 300])
+        pdf.save(cropped)
+    with pikepdf.open(out) as pdf:
+        stamp = pdf.make_stream(b"BT /Helv 24 Tf 100 100 Td (APPROVED) Tj ET")
+        link = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[50, 50, 300, 150], AP=pikepdf.Dictionary(N=stamp)
+        )
+        pdf.pages[5].obj.Annots = pdf.make_indirect(pikepdf.Array([*pdf.pages[5].obj.get("/Annots", []), link]))
+        pdf.save(drawn)
+    code, text, _ = cli("verify", str(cropped))
+    assert code == 1 and "TAMPERED (page altered): page 4:" in text, text
+    code, text, _ = cli("verify", str(drawn))
+    assert code == 1 and "TAMPERED (page altered): page 6:" in text, text
