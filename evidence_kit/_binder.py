@@ -2232,8 +2232,16 @@ def _drawn_digest(page: pikepdf.Object, xobjects: bytes | None = None) -> bytes:
         part = _DrawnHasher()
         part.annotations(page)
         annots = part.h.digest()
-    boxes = b"".join(_value_bytes(page.get(key)) for key in ("/MediaBox", "/CropBox", "/Rotate"))
-    return hashlib.sha256(xobjects + annots + boxes).digest()
+    return hashlib.sha256(xobjects + annots + _geometry_bytes(page)).digest()
+
+
+def _geometry_bytes(page: pikepdf.Object) -> bytes:
+    """Return the page's /MediaBox, /CropBox and /Rotate as PDF syntax (what a writer stores, so a save keeps it)."""
+    out = []
+    for key in ("/MediaBox", "/CropBox", "/Rotate"):
+        value = page.get(key)
+        out.append(value.unparse(resolved=True) if isinstance(value, pikepdf.Object) else _value_bytes(value))
+    return b"|".join(out)
 
 
 def _outline_titles(pdf: pikepdf.Pdf) -> list[str]:
