@@ -530,7 +530,8 @@ class _Forms:
         for f in list(form.Fields)[:MAX_FORM_NODES]:  # indirect field dictionaries, each once; never a page
             if isinstance(f, pikepdf.Dictionary) and f.is_indirect and f.get("/Type") not in _PAGE_TYPES:
                 picked.setdefault(f.objgen, f)
-        if not picked or not _is_tree(list(picked.values())):
+        nodes = _field_tree(list(picked.values())) if picked else None
+        if nodes is None:
             return  # a field tree that loops (or shares nodes) breaks signature tools: the widgets stay, unmerged
         roots = [out.copy_foreign(f) for f in picked.values()]
         stem = PurePosixPath(file).stem.replace(".", "_")
@@ -545,7 +546,7 @@ class _Forms:
             root.Parent = parent
         self.parents.append(parent)
         asked = form.get("/NeedAppearances")
-        if (isinstance(asked, bool) and asked) or not _widgets_have_appearances(roots):
+        if (isinstance(asked, bool) and asked) or not _widgets_have_appearances(nodes):
             self.need_appearances = True
         dr = form.get("/DR")
         if isinstance(dr, pikepdf.Dictionary):
@@ -573,42 +574,34 @@ class _Forms:
         out.Root.AcroForm = form
 
 
-def _is_tree(roots: Sequence[pikepdf.Object]) -> bool:
-    """Whether the form fields under ``roots`` form a tree: no node reached twice through /Kids, within bounds.
+def _field_tree(roots: Sequence[pikepdf.Object]) -> list[pikepdf.Dictionary] | None:
+    """Return every node of the form-field tree under ``roots``, or None when it is no tree.
 
-    A field whose /Kids lead back to itself (a hostile or broken form) makes pyHanko refuse the whole
-    /AcroForm, and with it the binder's own signature; such a source's fields are not merged.
+    A field whose /Kids lead back to itself or to another field's node (a hostile or broken form), or a tree
+    of more than :data:`MAX_FORM_NODES` nodes, makes pyHanko refuse the whole /AcroForm, and with it the
+    binder's own signature; such a source's fields are not merged.
     """
-    stack, seen = list(roots), set[tuple[int, int]]()
+    stack, seen, nodes = list(roots), set[tuple[int, int]](), []
     while stack:
         node = stack.pop()
         if not isinstance(node, pikepdf.Dictionary):
             continue
         if node.is_indirect:
             if node.objgen in seen or len(seen) >= MAX_FORM_NODES:
-                return False
+                return None
             seen.add(node.objgen)
+        nodes.append(node)
         kids = node.get("/Kids")
         if isinstance(kids, pikepdf.Array):
             stack.extend(kids)
-    return True
+    return nodes
 
 
-def _widgets_have_appearances(roots: Sequence[pikepdf.Object]) -> bool:
-    """Whether every widget under the field ``roots`` has a normal appearance (/AP /N)."""
-    stack, seen, walked = list(roots), set(), 0
-    while stack and walked < MAX_FORM_NODES:
-        node = stack.pop()
-        if not isinstance(node, pikepdf.Dictionary):
-            continue
-        if node.is_indirect:
-            if node.objgen in seen:
-                continue
-            seen.add(node.objgen)
-        walked += 1
+def _widgets_have_appearances(nodes: Sequence[pikepdf.Dictionary]) -> bool:
+    """Whether every widget (leaf) among the form-field ``nodes`` has a normal appearance (/AP /N)."""
+    for node in nodes:
         kids = node.get("/Kids")
         if isinstance(kids, pikepdf.Array) and len(kids):
-            stack.extend(kids)
             continue
         ap = node.get("/AP")
         if not (isinstance(ap, pikepdf.Dictionary) and "/N" in ap):
@@ -621,8 +614,8 @@ def _hide_off_page(page: pikepdf.Object) -> None:
 
     They were never visible in the original; the stamp band grows the page, and would show them.
     """
-    annots = page.get("/Annots")
-    if not isinstance(annots, pikepdf.Array):
+    annots = _annotations(page)
+    if not annots:
         return
     try:
         media = _floats(page.MediaBox)
@@ -631,8 +624,8 @@ def _hide_off_page(page: pikepdf.Object) -> None:
         return
     llx, lly = max(min(box[0], box[2]), min(media[0], media[2])), max(min(box[1], box[3]), min(media[1], media[3]))
     urx, ury = min(max(box[0], box[2]), max(media[0], media[2])), min(max(box[1], box[3]), max(media[1], media[3]))
-    for annot in list(annots)[:MAX_FORM_NODES]:
-        if not isinstance(annot, pikepdf.Dictionary) or not isinstance(annot.get("/Rect"), pikepdf.Array):
+    for annot in annots:
+        if not isinstance(annot.get("/Rect"), pikepdf.Array):
             continue
         try:
             x1, y1, x2, y2 = _floats(annot.Rect)
@@ -646,6 +639,14 @@ def _hide_off_page(page: pikepdf.Object) -> None:
 _ACTIVE = (pikepdf.Name.JavaScript, pikepdf.Name.Launch, pikepdf.Name.ImportData, pikepdf.Name.SubmitForm)
 
 
+def _annotations(page: pikepdf.Object) -> list[pikepdf.Dictionary]:
+    """Return the annotation dictionaries of ``page`` (at most :data:`MAX_FORM_NODES`; anything else left out)."""
+    annots = page.get("/Annots")
+    if not isinstance(annots, pikepdf.Array):
+        return []
+    return [a for a in list(annots)[:MAX_FORM_NODES] if isinstance(a, pikepdf.Dictionary)]
+
+
 def _neutralise(page: pikepdf.Object) -> None:
     """Strip active content from a copied source page: its /AA, and its annotations' /AA and script/launch actions.
 
@@ -654,14 +655,7 @@ def _neutralise(page: pikepdf.Object) -> None:
     """
     if "/AA" in page:
         del page["/AA"]
-    if "/Annots" not in page:
-        return
-    annots = page.get("/Annots")
-    if not isinstance(annots, pikepdf.Array):
-        return
-    for annot in annots:
-        if not isinstance(annot, pikepdf.Dictionary):
-            continue
+    for annot in _annotations(page):
         if "/AA" in annot:
             del annot["/AA"]
         action = annot.get("/A")
@@ -712,9 +706,9 @@ def _render_chunk(entries: Sequence[Entry]) -> tuple[bytes, list[int], list[Link
     return render_records("Record summaries", [_full_view(e) for e in entries])
 
 
-def _bound_keys(plan: Plan) -> set[tuple[str, str]]:
-    """Return (file, record id) of every record the binder holds, folded documents included."""
-    return {(r.location.file, r.id) for r in (*(e.rec for e in plan.entries), *plan.folded)}
+def _bound_records(plan: Plan) -> list[Record]:
+    """Return every record the binder holds: its entries', then the folded documents."""
+    return [*(e.rec for e in plan.entries), *plan.folded]
 
 
 def _binder_report(plan: Plan) -> Report:
@@ -729,8 +723,9 @@ def _binder_report(plan: Plan) -> Report:
     if plan.selection is None:
         return report
     if plan.scoped_report is None:
-        keys = _bound_keys(plan)
-        bound = {(r.type, r.id, r.location.file) for r in (*(e.rec for e in plan.entries), *plan.folded)}
+        held = _bound_records(plan)
+        keys = {(r.location.file, r.id) for r in held}
+        bound = {(r.type, r.id, r.location.file) for r in held}
         plan.scoped_report = replace(
             report,
             findings=tuple(f for f in report.findings if (f.location.file, f.location.record) in keys),
@@ -896,7 +891,7 @@ def _toc(plan: Plan) -> list[tuple[int, str, str]]:
     items: list[tuple[int, str, str]] = [
         (0, "Readiness summary", "readiness"),
         (0, "Exceptions: inputs not bound", "exceptions"),
-        *((0, "Logs", f"log:{logs[0].key}") for _ in logs[:1]),
+        *([(0, "Logs", f"log:{logs[0].key}")] if logs else []),
         *((1, log.title, f"log:{log.key}") for log in logs),
         *((0, title, f"an:{i}") for i, (_, title, _) in enumerate(plan.analyses)),
     ]
@@ -1440,8 +1435,7 @@ def _stamp_page(
     if geo[5] is None and geo[6]:  # source drawn as a form: one stream draws it, then the stamp; fonts are in
         page.Contents = stream
         return hashlib.sha256(data + _drawn_digest(page, xobjects)).hexdigest()
-    contents = page.get("/Contents")
-    parts = list(contents) if isinstance(contents, pikepdf.Array) else ([contents] if contents is not None else [])
+    parts = _content_streams(page)
     h = hashlib.sha256()
     if geo[5] is not None:  # source content kept in place, closed by Q before the stamp
         page.Contents = pikepdf.Array([geo[5], *parts, stream])
@@ -1856,7 +1850,7 @@ def _attach_and_save(
         )
     # the folded documents are bound too (their PDF's pages follow the record read from it): sealed alike, so
     # the manifest counts every record the report and the cover count
-    sealed = manifest(run, [*(e.rec for e in plan.entries), *plan.folded], record_digests)
+    sealed = manifest(run, _bound_records(plan), record_digests)
     sealed["attachments"] = [
         {"name": emb.name, "file": emb.file, "record": emb.record, "sha256": emb.sha256} for emb in embedded
     ]
@@ -2050,7 +2044,7 @@ def _save(out: pikepdf.Pdf, fh: Any) -> None:
     binder makes are compressed when made (:func:`_small_stream`, :func:`_attachment`, reportlab's pages).
     """
     with warnings.catch_warnings():
-        # widgets of a source whose field tree loops are left out of /AcroForm on purpose (see _is_tree): they keep
+        # widgets of a source whose field tree loops are left out of /AcroForm on purpose (see _field_tree): they keep
         # their appearances, and pikepdf's note that Acrobat may not show them as fields is expected
         warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
         out.save(
@@ -2060,6 +2054,12 @@ def _save(out: pikepdf.Pdf, fh: Any) -> None:
             stream_decode_level=pikepdf.StreamDecodeLevel.none,
             fix_metadata_version=False,  # the XMP holds no pdf:PDFVersion; checking would parse it with lxml
         )
+
+
+def _content_streams(page: pikepdf.Object) -> list[Any]:
+    """Return the page's /Contents as a list (one stream, an array of them, or none)."""
+    contents = page.get("/Contents")
+    return list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
 
 
 def _digest_streams(h: Any, streams: Sequence[Any]) -> None:
@@ -2083,9 +2083,7 @@ def page_digest(page: pikepdf.Object, deep: bool = True) -> str:
     (no ``page_digest`` in the manifest) are checked on content streams only.
     """
     h = hashlib.sha256()
-    contents = page.get("/Contents")
-    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
-    _digest_streams(h, streams)
+    _digest_streams(h, _content_streams(page))
     if deep:
         h.update(_drawn_digest(page))
     return h.hexdigest()
@@ -2164,12 +2162,7 @@ class _DrawnHasher:
         the pages they sit on) and invisible signature fields (the binder's own signature, checked as a
         signature). A link or signature field that draws an appearance is hashed like any annotation.
         """
-        annots = page.get("/Annots")
-        if not isinstance(annots, pikepdf.Array):
-            return
-        for annot in annots:
-            if not isinstance(annot, pikepdf.Dictionary):
-                continue
+        for annot in _annotations(page):
             ap = annot.get("/AP")
             if not isinstance(ap, pikepdf.Dictionary) and annot.get("/Subtype") == pikepdf.Name.Link:
                 continue

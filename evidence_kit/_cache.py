@@ -26,8 +26,8 @@ Any change to one of them is a miss. Exclusions that depend on the run rather th
 (:data:`evidence_kit._ingest.RUN_DEPENDENT`: time or memory budget, a crashed reader or source) are
 never stored, so the next run reads the file again.
 
-**Storage.** One file per entry, ``<dir>/v4/<key[:2]>/<key>.json`` (record-rule entries under
-``<dir>/v4/rules/``): a first line holding the
+**Storage.** One file per entry, ``<dir>/v<CACHE_FORMAT>/<key[:2]>/<key>.json`` (record-rule entries under
+``<dir>/v<CACHE_FORMAT>/rules/``): a first line holding the
 SHA-256 of the rest, then the entry as one line of JSON, then the record digests' report lines as they
 are (see :meth:`FileCache._write`). Entries are written to a temporary file and moved into
 place with ``os.replace`` (mode 0600: entries hold the records), so a crash never leaves a torn entry
